@@ -1,0 +1,12 @@
+from django.urls import path
+
+from saleor_distribution.core.views import health_view, home_view
+from saleor_distribution.saleor.views import manifest_view, register_view, webhook_view
+
+urlpatterns = [
+    path("", home_view, name="home"),
+    path("health", health_view, name="health"),
+    path("api/manifest", manifest_view, name="manifest"),
+    path("api/register", register_view, name="register"),
+    path("api/webhooks/<slug:event_slug>", webhook_view, name="webhook"),
+]

@@ -1,0 +1,4 @@
+pytest_plugins = [
+    "tests.fixtures.saleor_deliveries",
+    "tests.fixtures.installations",
+]
