@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "saleor_distribution.core",
     "saleor_distribution.installations",
     "saleor_distribution.webhooks",
+    "saleor_distribution.network",
 ]
 
 MIDDLEWARE = [
