@@ -64,6 +64,7 @@ class FakeSaleor:
     tokens: dict[str, str] = field(default_factory=dict)  # token -> app id
     jwks_keys: list[SigningKey] | None = None
     graphql_failures: int = 0  # answer the next N GraphQL requests with HTTP 500
+    graphql_raw_answer: bytes | None = None  # answer GraphQL requests with these bytes (HTTP 200)
     jwks_requests: int = 0
     graphql_requests: int = 0
     server: ThreadingHTTPServer | None = None
@@ -127,6 +128,12 @@ class FakeSaleor:
                 if fake.graphql_failures > 0:
                     fake.graphql_failures -= 1
                     self._send(500, {"detail": "internal error"})
+                    return
+                if fake.graphql_raw_answer is not None:
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(fake.graphql_raw_answer)))
+                    self.end_headers()
+                    self.wfile.write(fake.graphql_raw_answer)
                     return
                 self._send(200, fake._answer_graphql(payload, self.headers.get("Authorization")))
 
