@@ -108,6 +108,7 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{_default_sqlite}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # Several request threads share one file: wait for the write lock instead of failing, and
     # take it at BEGIN so a read-then-write transaction cannot deadlock on upgrade.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
