@@ -145,3 +145,35 @@ class FakeSaleor:
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()
+
+
+def mint_token(
+    fake: FakeSaleor,
+    *,
+    user_id: str = "VXNlcjo0OA==",
+    email: str = "chen.xiaoyu@example.com",
+    token_type: str = "access",
+    lifetime_seconds: int = 300,
+    key: SigningKey | None = None,
+    issuer: str | None = None,
+    **claims: Any,
+) -> str:
+    """A JWT shaped like Saleor's (core/jwt.py): customer `access` tokens, or dashboard
+    `thirdparty` tokens (pass app=..., user_permissions=[...])."""
+    import time
+
+    now = int(time.time())
+    payload = {
+        "iat": now,
+        "exp": now + lifetime_seconds,
+        "iss": issuer or fake.api_url,
+        "owner": "saleor",
+        "type": token_type,
+        "user_id": user_id,
+        "email": email,
+        "is_staff": token_type == "thirdparty",
+        "token": "revocation-key",
+        **claims,
+    }
+    signer = key or fake.key
+    return jwt.encode(payload, signer.private_key, algorithm="RS256", headers={"kid": signer.kid})

@@ -23,7 +23,7 @@ POLICY = HttpPolicy(
 )
 
 
-def client_for(fake, token="t0ken-for-tests"):  # noqa: S107
+def client_for(fake, token="t0ken-for-tests"):
     fake.tokens[token] = APP_ID
     return SaleorClient(fake.api_url, Secret(token), policy=POLICY)
 
