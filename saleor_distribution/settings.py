@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "saleor_distribution.installations",
     "saleor_distribution.webhooks",
     "saleor_distribution.network",
+    "graphene_django",
+    "saleor_distribution.graphql",
 ]
 
 MIDDLEWARE = [
