@@ -45,7 +45,9 @@ SECRET_KEY = _required_secret("SECRET_KEY")
 # Fernet keys (comma-separated, newest first) that encrypt secrets at rest. MultiFernet
 # decrypts with any of them, so a key is rotated by prepending a new one and running
 # `saleor-distribution rotate-secrets`; see README, "Rotating the encryption key".
-SECRETS_ENCRYPTION_KEYS = [k.strip() for k in _required_secret("SECRETS_ENCRYPTION_KEYS").split(",")]
+SECRETS_ENCRYPTION_KEYS = [
+    k.strip() for k in _required_secret("SECRETS_ENCRYPTION_KEYS").split(",")
+]
 
 APP_URL = env.str("APP_URL", default="http://localhost:8000").rstrip("/")
 _app_host = urlsplit(APP_URL).hostname or "localhost"
@@ -60,6 +62,11 @@ APP_IDENTIFIER = env.str("APP_IDENTIFIER", default="saleor.app.distribution")
 APP_NAME = env.str("APP_NAME", default="Distribution (分销)")
 APP_AUTHOR = env.str("APP_AUTHOR", default="saleor-distribution contributors")
 REQUIRED_SALEOR_VERSION = env.str("REQUIRED_SALEOR_VERSION", default=">=3.22")
+
+# Referral links (/r/<code>): how many reverse proxies in front of the service append to
+# X-Forwarded-For. 0 trusts no header and uses the socket address; with N, the N-th address
+# from the right is the visitor's. Only a salted hash of it is ever stored.
+REFERRAL_TRUSTED_PROXY_COUNT = env.int("REFERRAL_TRUSTED_PROXY_COUNT", default=0)
 
 # Webhook ingest limits.
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
