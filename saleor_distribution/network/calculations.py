@@ -6,16 +6,19 @@ import hmac
 import re
 import string
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from hashlib import sha256
+from typing import TypeVar
 from urllib.parse import quote
 
 from saleor_distribution.network.error_codes import NetworkErrorCode
 from saleor_distribution.network.models import DistributorStatus, JoiningMode, TouchModel
+
+T = TypeVar("T")
 
 # Crockford-style alphabet: no 0/O, 1/I/L, U, so a code read aloud or off a poster is unambiguous.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -246,8 +249,8 @@ def _bytes(value: str | bytes) -> bytes:
     return value if isinstance(value, bytes) else value.encode()
 
 
-def batched(items: Iterable, size: int):  # type: ignore[no-untyped-def]
-    batch: list = []
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    batch: list[T] = []
     for item in items:
         batch.append(item)
         if len(batch) == size:

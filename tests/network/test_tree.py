@@ -268,3 +268,19 @@ def test_moving_under_another_installation_is_refused(
         "new_parent": [NetworkErrorCode.OTHER_INSTALLATION.value]
     }
     assert network_state(installation) == before
+
+
+def test_ancestors_load_the_chain_fields_and_the_rest_on_demand(
+    sample_tree, django_assert_num_queries
+):
+    a11 = Distributor.objects.get(pk=sample_tree["A11"].pk)
+
+    with django_assert_num_queries(1):
+        parent = fetch.ancestors(a11)[0]
+        assert (parent.code, parent.status, parent.grade_id, parent.depth) == ("AAA1", "active",
+                                                                              None, 2)
+    with django_assert_num_queries(1):
+        assert parent.joined_at == sample_tree["A1"].joined_at
+    with django_assert_num_queries(1):
+        whole = fetch.ancestors(a11, fields=None)
+        assert [d.team_size for d in whole] == [1, 3, 6]
