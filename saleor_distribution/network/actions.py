@@ -19,8 +19,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Value
-from django.db.models.functions import Concat, Substr
+from django.db.models import F, Max, Value
+from django.db.models.functions import Concat, Length, Substr
 from django.utils import timezone
 
 from saleor_distribution.core import audit
@@ -35,6 +35,7 @@ from saleor_distribution.network.calculations import (
 )
 from saleor_distribution.network.error_codes import NetworkErrorCode
 from saleor_distribution.network.models import (
+    PATH_MAX_LENGTH,
     BindingEndReason,
     BindingSource,
     CustomerBinding,
@@ -133,10 +134,17 @@ def add_distributor(
                 continue
             distributor.path = calculations.child_path(chain[0].path if chain else None,
                                                        distributor.pk)
+            if len(distributor.path) > PATH_MAX_LENGTH:
+                raise _too_deep("parent")
             Distributor.objects.filter(pk=distributor.pk).update(path=distributor.path)
             _count_insert([row.pk for row in chain])
             return distributor
     raise RuntimeError("could not find a free referral code")
+
+
+def _too_deep(field: str) -> ValidationError:
+    return refuse(field, "The network would be deeper than a path can hold.",
+                  NetworkErrorCode.TOO_DEEP)
 
 
 def _lock_chain(parent: Distributor) -> list[Distributor]:
@@ -453,6 +461,12 @@ def move_subtree(
         old_path = node.path
         new_path = calculations.child_path(parent.path if parent else None, node.pk)
         depth_change = (parent.depth + 1 if parent else 0) - node.depth
+        if len(new_path) > len(old_path):
+            longest = Distributor.objects.filter(
+                installation_id=installation_id, path__startswith=old_path
+            ).aggregate(longest=Max(Length("path")))["longest"]
+            if longest - len(old_path) + len(new_path) > PATH_MAX_LENGTH:
+                raise _too_deep("new_parent")
 
         Distributor.objects.filter(
             installation_id=installation_id, path__startswith=old_path

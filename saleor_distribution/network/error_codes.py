@@ -22,3 +22,4 @@ class NetworkErrorCode(Enum):
     INVALID_POLICY = "invalid_policy"
     INVALID_URL_TEMPLATE = "invalid_url_template"
     CONCURRENT_CHANGE = "concurrent_change"
+    TOO_DEEP = "too_deep"

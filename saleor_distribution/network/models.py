@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from saleor_distribution.installations.models import Installation
 
+PATH_MAX_LENGTH = 2048
+
 
 class DistributorStatus(models.TextChoices):
     APPLIED = "applied"
@@ -64,7 +66,9 @@ class Distributor(models.Model):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
-    path = models.CharField(max_length=1024, default="/")
+    # 2048 characters stay within a btree entry (about 2700 bytes), and hold 200 levels of
+    # 9-digit ids: deeper than any real network; deeper inserts and moves are refused.
+    path = models.CharField(max_length=PATH_MAX_LENGTH, default="/")
     depth = models.PositiveIntegerField(default=0)
     joined_at = models.DateTimeField(default=timezone.now)
     approved_at = models.DateTimeField(null=True, blank=True)

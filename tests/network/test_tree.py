@@ -284,3 +284,24 @@ def test_ancestors_load_the_chain_fields_and_the_rest_on_demand(
     with django_assert_num_queries(1):
         whole = fetch.ancestors(a11, fields=None)
         assert [d.team_size for d in whole] == [1, 3, 6]
+
+
+def test_inserts_and_moves_beyond_the_longest_path_are_refused(make_chain, staff, installation):
+    # A real 2048-character path takes hundreds of levels; a path padded with the node's own
+    # id stands in for one here.
+    top, _ = make_chain(2)
+    other = actions.add_distributor(installation, saleor_user_id="o", email="o@example.com")
+    segment = f"{other.pk}/"
+    padded = "/" + segment * (2047 // len(segment))  # within a segment of 2048 characters
+    Distributor.objects.filter(pk=other.pk).update(path=padded)
+    before = network_state(installation)
+
+    with pytest.raises(ValidationError) as inserting:
+        actions.add_distributor(installation, saleor_user_id="x", email="x@example.com",
+                                parent=other)
+    with pytest.raises(ValidationError) as moving:
+        actions.move_subtree(top, other, actor=staff)
+
+    assert error_codes(inserting.value) == {"parent": [NetworkErrorCode.TOO_DEEP.value]}
+    assert error_codes(moving.value) == {"new_parent": [NetworkErrorCode.TOO_DEEP.value]}
+    assert network_state(installation) == before
