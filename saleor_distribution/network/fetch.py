@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from saleor_distribution.installations.models import Installation, InstallationStatus
@@ -65,11 +67,30 @@ def ancestors(
     ids = distributor.ancestor_ids
     if not ids:
         return []
-    rows = Distributor.objects.filter(installation_id=distributor.installation_id, pk__in=ids)
-    if fields is not None:
-        rows = rows.only(*fields)
+    rows: Iterable[Distributor]
+    if fields is None:
+        rows = Distributor.objects.filter(installation_id=distributor.installation_id, pk__in=ids)
+    else:
+        # A raw query skips the queryset compiler, a third of the time on a hot path (every
+        # order's commission chain); the model still maps the columns and defers the rest.
+        columns = ("id", *(field for field in fields if field not in ("id", "pk")))
+        rows = Distributor.objects.raw(
+            _select_by_ids(columns, len(ids)), [distributor.installation_id, *ids]
+        )
     by_id = {row.pk: row for row in rows}
     return [by_id[i] for i in ids if i in by_id]
+
+
+@lru_cache(maxsize=256)
+def _select_by_ids(fields: tuple[str, ...], count: int) -> str:
+    name = connection.ops.quote_name
+    meta = Distributor._meta
+    columns = ", ".join(name(meta.get_field(field).column) for field in fields)
+    placeholders = ", ".join(["%s"] * count)
+    return (
+        f"SELECT {columns} FROM {name(meta.db_table)} "  # noqa: S608 - names from the model
+        f"WHERE {name('installation_id')} = %s AND {name('id')} IN ({placeholders})"
+    )
 
 
 def is_in_subtree(node: Distributor, root: Distributor) -> bool:

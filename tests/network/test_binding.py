@@ -16,8 +16,7 @@ from saleor_distribution.network.models import (
     CustomerBinding,
     TouchModel,
 )
-from tests.fixtures.network import STAFF_ID, make_installation, network_state
-from tests.network.test_tree import error_codes
+from tests.fixtures.network import STAFF_ID, error_codes, make_installation, network_state, refused
 
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 BUYER = "VXNlcjo0OA=="
@@ -116,13 +115,10 @@ def test_binding_policy_matrix(installation, alice, bob, touch, days, protection
            binding_protection_days=protection)
     first = bind(installation, alice, at=T0).binding
     at = T0 + timedelta(days=elapsed)
-    before = network_state(installation)
 
     if isinstance(expected, NetworkErrorCode):
-        with pytest.raises(ValidationError) as caught:
+        with refused(installation, "customer", expected):
             bind(installation, bob, at=at)
-        assert error_codes(caught.value) == {"customer": [expected.value]}
-        assert network_state(installation) == before
         return
     result = bind(installation, bob, at=at)
 
@@ -157,13 +153,10 @@ def test_new_customers_only(installation, alice, is_new, has_binding, expected):
     policy(installation, bind_new_customers_only=True)
     if has_binding:
         bind(installation, alice, at=T0, new=True)
-    before = network_state(installation)
 
     if isinstance(expected, NetworkErrorCode):
-        with pytest.raises(ValidationError) as caught:
+        with refused(installation, "customer", expected):
             bind(installation, alice, at=T0, new=is_new)
-        assert error_codes(caught.value) == {"customer": [expected.value]}
-        assert network_state(installation) == before
     else:
         assert bind(installation, alice, at=T0, new=is_new).outcome == expected
 
@@ -171,37 +164,24 @@ def test_new_customers_only(installation, alice, is_new, has_binding, expected):
 def test_new_customers_only_also_guards_a_last_touch_rebinding(installation, alice, bob):
     policy(installation, bind_new_customers_only=True, binding_touch=TouchModel.LAST_TOUCH)
     bind(installation, alice, at=T0, new=True)
-    before = network_state(installation)
 
-    with pytest.raises(ValidationError) as caught:
+    with refused(installation, "customer", NetworkErrorCode.NOT_NEW_CUSTOMER):
         bind(installation, bob, at=T0 + timedelta(days=1), new=False)
-
-    assert error_codes(caught.value) == {"customer": [NetworkErrorCode.NOT_NEW_CUSTOMER.value]}
-    assert network_state(installation) == before
 
 
 def test_a_distributor_cannot_bind_to_their_own_code(installation, make_distributor):
     me = make_distributor(saleor_user_id=BUYER, email=EMAIL, code="MYSELF")
-    before = network_state(installation)
 
     for customer, email in ((BUYER, "someone@example.com"), ("", EMAIL.upper())):
-        with pytest.raises(ValidationError) as caught:
+        with refused(installation, "distributor", NetworkErrorCode.SELF_BINDING):
             bind(installation, me, at=T0, customer=customer, email=email)
-        assert error_codes(caught.value) == {"distributor": [NetworkErrorCode.SELF_BINDING.value]}
-    assert network_state(installation) == before
 
 
 def test_an_inactive_distributor_cannot_bind(installation, alice):
     actions.suspend(alice, actor=Actor.staff(STAFF_ID))
-    before = network_state(installation)
 
-    with pytest.raises(ValidationError) as caught:
+    with refused(installation, "distributor", NetworkErrorCode.DISTRIBUTOR_NOT_ACTIVE):
         bind(installation, alice, at=T0)
-
-    assert error_codes(caught.value) == {
-        "distributor": [NetworkErrorCode.DISTRIBUTOR_NOT_ACTIVE.value]
-    }
-    assert network_state(installation) == before
 
 
 def test_a_customer_needs_an_id_or_an_email(installation, alice):

@@ -10,8 +10,7 @@ from saleor_distribution.core.models import AuditEvent
 from saleor_distribution.network import actions, fetch
 from saleor_distribution.network.error_codes import NetworkErrorCode
 from saleor_distribution.network.models import JoiningMode, NetworkPolicy, TouchModel
-from tests.fixtures.network import STAFF_ID
-from tests.network.test_tree import error_codes
+from tests.fixtures.network import STAFF_ID, error_codes
 
 STAFF = Actor.staff(STAFF_ID, "admin@example.com")
 GOOD_URLS = {"default-channel": {"home": "https://s.example.com/",
