@@ -2,8 +2,9 @@
 the tree, customer bindings, invitations, referral clicks and the programme's network policy.
 
 Every refusal raises `ValidationError({field: ValidationError(message, code=...)})` with a
-`NetworkErrorCode`, before anything is written. Staff actions write an `AuditEvent` in the
-same transaction as the change.
+`NetworkErrorCode` and leaves nothing changed (the few found after a write, such as a path
+too long for the column, roll the transaction back). Staff actions write an `AuditEvent` in
+the same transaction as the change.
 """
 
 from __future__ import annotations
@@ -591,8 +592,9 @@ def bind_customer(
     for attempt in range(MAX_BIND_ATTEMPTS):
         try:
             with transaction.atomic():
-                return _bind(installation, distributor, saleor_user_id, email, source, code,
-                             rules, now, is_new_customer)
+                new = _NewBinding(installation, distributor, saleor_user_id, email, source,
+                                  code or distributor.code, rules, now)
+                return _bind(new, is_new_customer)
         except IntegrityError:
             # Lost the race for the customer's one open binding: decide again on fresh rows.
             if attempt == MAX_BIND_ATTEMPTS - 1:
@@ -600,21 +602,34 @@ def bind_customer(
     raise AssertionError("unreachable")
 
 
-def _bind(
-    installation: Installation,
-    distributor: Distributor,
-    saleor_user_id: str,
-    email: str,
-    source: str,
-    code: str,
-    rules: BindingRules,
-    now: datetime,
-    is_new_customer: bool | None,
-) -> BindingResult:
+@dataclass(frozen=True)
+class _NewBinding:
+    """What a binding made now would hold."""
+
+    installation: Installation
+    distributor: Distributor
+    saleor_user_id: str
+    email: str
+    source: str
+    code: str
+    rules: BindingRules
+    now: datetime
+
+    def create(self) -> CustomerBinding:
+        expires_at, protected_until = calculations.binding_window(self.rules, self.now)
+        return CustomerBinding.objects.create(
+            installation=self.installation, customer_saleor_id=self.saleor_user_id,
+            customer_email=self.email, distributor=self.distributor, source=self.source,
+            code=self.code, bound_at=self.now, expires_at=expires_at,
+            protected_until=protected_until,
+        )
+
+
+def _bind(new: _NewBinding, is_new_customer: bool | None) -> BindingResult:
     open_rows = lock_objects.open_bindings_for_update(
-        installation.pk, saleor_user_id=saleor_user_id, email=email
+        new.installation.pk, saleor_user_id=new.saleor_user_id, email=new.email
     )
-    current_row = _current_row(open_rows, saleor_user_id)
+    current_row = _current_row(open_rows, new.saleor_user_id)
     current = (
         CurrentBinding(current_row.distributor_id, current_row.expires_at,
                        current_row.protected_until)
@@ -622,7 +637,7 @@ def _bind(
         else None
     )
     decision = calculations.decide_binding(
-        rules, current=current, distributor_id=distributor.pk, now=now,
+        new.rules, current=current, distributor_id=new.distributor.pk, now=new.now,
         is_new_customer=is_new_customer,
     )
     if isinstance(decision, NetworkErrorCode):
@@ -632,20 +647,8 @@ def _bind(
         return BindingResult(current_row, decision)
     end_reason = (BindingEndReason.EXPIRED if decision == BindingOutcome.REPLACED_EXPIRED
                   else BindingEndReason.REBOUND)
-    _end_bindings(open_rows, now, end_reason)
-    expires_at, protected_until = calculations.binding_window(rules, now)
-    binding = CustomerBinding.objects.create(
-        installation=installation,
-        customer_saleor_id=saleor_user_id,
-        customer_email=email,
-        distributor=distributor,
-        source=source,
-        code=code or distributor.code,
-        bound_at=now,
-        expires_at=expires_at,
-        protected_until=protected_until,
-    )
-    return BindingResult(binding, decision)
+    _end_bindings(open_rows, new.now, end_reason)
+    return BindingResult(new.create(), decision)
 
 
 _REFUSALS = {
@@ -700,13 +703,8 @@ def staff_bind_customer(
         _end_bindings(open_rows, now, BindingEndReason.STAFF)
         binding = None
         if distributor is not None:
-            expires_at, protected_until = calculations.binding_window(rules, now)
-            binding = CustomerBinding.objects.create(
-                installation=installation, customer_saleor_id=saleor_user_id,
-                customer_email=email, distributor=distributor, source=BindingSource.STAFF,
-                code=distributor.code, bound_at=now, expires_at=expires_at,
-                protected_until=protected_until,
-            )
+            binding = _NewBinding(installation, distributor, saleor_user_id, email,
+                                  BindingSource.STAFF, distributor.code, rules, now).create()
         subject = binding or current_row
         if subject is not None:
             audit.record(installation, actor=actor,
