@@ -85,7 +85,9 @@ def ancestors(
 def _select_by_ids(fields: tuple[str, ...], count: int) -> str:
     name = connection.ops.quote_name
     meta = Distributor._meta
-    columns = ", ".join(name(meta.get_field(field).column) for field in fields)
+    column = {field.name: field.column for field in meta.concrete_fields}
+    column.update({field.attname: field.column for field in meta.concrete_fields})
+    columns = ", ".join(name(column[field]) for field in fields)
     placeholders = ", ".join(["%s"] * count)
     return (
         f"SELECT {columns} FROM {name(meta.db_table)} "  # noqa: S608 - names from the model
