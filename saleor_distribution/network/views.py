@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from saleor_distribution.network import actions, fetch
 
 MAX_USER_AGENT_CHARS = 512
+MAX_ID_DIGITS = 18  # a bigint; a longer `?i=` is ignored rather than overflowing the query
 
 
 def client_ip(request: HttpRequest, trusted_proxies: int) -> str:
@@ -35,7 +36,7 @@ def client_ip(request: HttpRequest, trusted_proxies: int) -> str:
 def referral_view(request: HttpRequest, code: str, product: str = "") -> HttpResponse:
     hint = request.GET.get("i", "")
     installation = fetch.installation_for_referral(
-        code, int(hint) if hint.isdigit() else None
+        code, int(hint) if hint.isdigit() and len(hint) <= MAX_ID_DIGITS else None
     )
     if installation is None:
         raise Http404("unknown referral link")

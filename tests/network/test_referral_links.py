@@ -191,8 +191,10 @@ def test_links_resolve_their_installation_by_code_or_hint(client, installation, 
     assert visit(client, f"/r/ABC123?i={installation.pk}")["Location"] == (
         "https://shop.example.com/default-channel/?ref=ABC123"
     )
+    assert visit(client, "/r/ABC123?i=9" + "9" * 30).status_code == 404  # ignored, ambiguous
+    assert visit(client, "/r/BONLY1?i=-1")["Location"] == "https://b.example.com/?ref=BONLY1"
     assert list(ReferralClick.objects.order_by("pk").values_list("distributor", flat=True)) == [
-        b_only.pk, b_twin.pk, shop.pk
+        b_only.pk, b_twin.pk, shop.pk, b_only.pk
     ]
 
 
