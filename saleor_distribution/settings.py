@@ -63,6 +63,11 @@ APP_NAME = env.str("APP_NAME", default="Distribution (分销)")
 APP_AUTHOR = env.str("APP_AUTHOR", default="saleor-distribution contributors")
 REQUIRED_SALEOR_VERSION = env.str("REQUIRED_SALEOR_VERSION", default=">=3.22")
 
+# Referral links (/r/<code>): how many reverse proxies in front of the service append to
+# X-Forwarded-For. 0 trusts no header and uses the socket address; with N, the N-th address
+# from the right is the visitor's. Only a salted hash of it is ever stored.
+REFERRAL_TRUSTED_PROXY_COUNT = env.int("REFERRAL_TRUSTED_PROXY_COUNT", default=0)
+
 # Webhook ingest limits.
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
 # Refuse deliveries whose `issuedAt` is older than this (0 turns the check off). Saleor keeps

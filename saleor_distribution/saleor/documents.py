@@ -12,9 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
-from graphql.language import Visitor
-
 from graphql import FragmentSpreadNode, parse, visit
+from graphql.language import Visitor
 
 MAX_FRAGMENT_DEPTH = 32
 

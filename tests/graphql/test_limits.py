@@ -6,8 +6,8 @@ from saleor_distribution.graphql.core.validation import MAX_COST, MAX_DEPTH, MAX
 def test_too_deep_query_is_refused():
     # A recursive type (as a team of distributors with their teams) allows any depth.
     import graphene
-
     from graphql import parse, validate
+
     from saleor_distribution.graphql.core.validation import validation_rules
 
     class Member(graphene.ObjectType):

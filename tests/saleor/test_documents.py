@@ -3,9 +3,9 @@
 from functools import lru_cache
 
 import pytest
+from graphql import GraphQLSchema, build_schema, parse, validate
 from graphql.language import OperationDefinitionNode, OperationType
 
-from graphql import GraphQLSchema, build_schema, parse, validate
 from saleor_distribution.saleor import documents
 from tests.fixtures.saleor_deliveries import saleor_sdl
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from graphene.validation import depth_limit_validator
-
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
