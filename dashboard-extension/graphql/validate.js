@@ -1,12 +1,12 @@
 // Validates every operation in this folder against a schema (SDL file). Used by the Vitest
 // test (src/graphql/documents.test.ts) and by `npm run validate-documents`.
 import { readFileSync, readdirSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildASTSchema, parse, validate } from "graphql";
 import { assemble, indexDocuments } from "./assemble.js";
 
-export const DOCUMENTS_DIR = fileURLToPath(new URL(".", import.meta.url));
+export const DOCUMENTS_DIR = dirname(fileURLToPath(import.meta.url));
 export const CONTRACT_SCHEMA = join(DOCUMENTS_DIR, "contract-schema.graphql");
 export const APP_SCHEMA = join(DOCUMENTS_DIR, "..", "..", "graphql", "schema.graphql");
 
