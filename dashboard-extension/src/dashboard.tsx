@@ -1,8 +1,13 @@
 // The dashboard's side of the conversation, as the app sees it: AppBridge state (token,
 // Saleor API URL, theme, locale) kept current from the handshake, tokenRefresh, theme and
 // localeChanged events, plus notifications and routing sent back to the dashboard.
-import { actions, type AppBridge, type AppBridgeState } from "@saleor/app-sdk/app-bridge";
-import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
+import {
+  actions,
+  reportWidgetHeightFromElement,
+  type AppBridge,
+  type AppBridgeState,
+} from "@saleor/app-sdk/app-bridge";
+import { createContext, useContext, useEffect, useMemo, useState, type ReactNode, type RefObject } from "react";
 
 export interface DashboardState {
   ready: boolean;
@@ -65,4 +70,18 @@ export function useNotify(): (status: NotifyStatus, title: string, text?: string
     },
     [appBridge],
   );
+}
+
+/** Keep the dashboard's widget iframe as tall as `ref`'s content (`widgetResize`). */
+export function useWidgetHeight(ref: RefObject<HTMLDivElement | null>): void {
+  const { appBridge } = useDashboard();
+  useEffect(() => {
+    const element = ref.current;
+    if (!appBridge || !element) return undefined;
+    const report = () => reportWidgetHeightFromElement(appBridge, element);
+    report();
+    const observer = new ResizeObserver(report);
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [appBridge, ref]);
 }

@@ -88,7 +88,8 @@ export function ErrorView({
   return <ProblemView problem={problemFromError(error)} permissions={permissions} onRetry={onRetry} />;
 }
 
-/** Loading / error / content for one query result. */
+/** Loading / error / content for one query result. An error wins over partial data: a
+ * response can carry both (a field the API refused, or does not have yet). */
 export function QueryState<T>({
   result,
   permissions,
@@ -100,7 +101,7 @@ export function QueryState<T>({
   onRetry?: () => void;
   children: (data: T) => ReactNode;
 }) {
-  if (result.error && !result.data) {
+  if (result.error) {
     return <ErrorView error={result.error} permissions={permissions} onRetry={onRetry} />;
   }
   if (!result.data) return <Loading />;

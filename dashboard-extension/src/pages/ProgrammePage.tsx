@@ -44,7 +44,7 @@ function PlanSection() {
     <QueryState result={result} permissions={["MANAGE_ORDERS"]} onRetry={refresh}>
       {(data) => (
         <>
-          <PlanEditor active={data.activeCommissionPlan} grades={data.grades} onSaved={refresh} />
+          <PlanEditor active={data.activeCommissionPlan ?? null} grades={data.grades ?? []} onSaved={refresh} />
           <Versions plans={data.commissionPlans?.edges.map((e) => e.node) ?? []} onActivated={refresh} />
         </>
       )}

@@ -1,13 +1,13 @@
 // On a customer's page in the dashboard: their distributor card and upline chain. The
 // dashboard passes `customerId` (the Saleor user id) in the iframe URL.
-import { actions, useWidgetAutoResize } from "@saleor/app-sdk/app-bridge";
+import { actions } from "@saleor/app-sdk/app-bridge";
 import { Button, Text } from "@saleor/macaw-ui";
 import { useRef } from "react";
 import { useTranslation } from "react-i18next";
 import { useQuery } from "urql";
 import { Empty, QueryState } from "../components/states";
 import { StatusBadge } from "../components/ui";
-import { useDashboard } from "../dashboard";
+import { useDashboard, useWidgetHeight } from "../dashboard";
 import { doc } from "../graphql/documents";
 import type { DistributorDetail } from "../graphql/types";
 import { useFormat } from "../lib/format";
@@ -21,7 +21,7 @@ export function CustomerWidget() {
   const { appBridge } = useDashboard();
   const userId = queryParam("customerId");
   const root = useRef<HTMLDivElement>(null);
-  useWidgetAutoResize(root);
+  useWidgetHeight(root);
   const [result, refetch] = useQuery<{ distributorByUser: DistributorDetail | null }>({
     query: QUERY,
     variables: { userId },

@@ -1,12 +1,12 @@
 // On an order's page in the dashboard: who the order was attributed to, why, and the
 // commission per level. The dashboard passes `orderId` in the iframe URL.
-import { useWidgetAutoResize } from "@saleor/app-sdk/app-bridge";
 import { Text } from "@saleor/macaw-ui";
 import { useRef } from "react";
 import { useTranslation } from "react-i18next";
 import { useQuery } from "urql";
 import { Empty, QueryState } from "../components/states";
 import { StatusBadge } from "../components/ui";
+import { useWidgetHeight } from "../dashboard";
 import { doc } from "../graphql/documents";
 import type { OrderAttribution } from "../graphql/types";
 import { useFormat } from "../lib/format";
@@ -24,7 +24,7 @@ export function OrderWidget() {
   const format = useFormat();
   const orderId = queryParam("orderId");
   const root = useRef<HTMLDivElement>(null);
-  useWidgetAutoResize(root);
+  useWidgetHeight(root);
   const [result, refetch] = useQuery<{ orderAttribution: OrderAttribution | null }>({
     query: QUERY,
     variables: { orderId },
