@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { answer } from "./fixtures.mjs";
 import { SCREENSHOTS, startEnvironment } from "./harness.mjs";
 
 let env;
@@ -222,4 +223,31 @@ describe("dashboard extension", () => {
       await page.close();
     }
   });
+});
+
+describe("layout preview with contract-shaped data", () => {
+  // The real pages and widgets, served by the real service, with /graphql/ answered by the
+  // test from fixtures.mjs: shows each page with data before the API serves it.
+  const previews = [
+    ["/overview", "preview-overview", "kpi-sales"],
+    ["/distributors", "preview-distributors", "distributor-table"],
+    ["/distributors/RGlzdHJpYnV0b3I6MQ%3D%3D", "preview-distributor", "team-tree"],
+    ["/withdrawals", "preview-withdrawals", "withdrawal-table"],
+    ["/programme", "preview-programme", "plan-versions"],
+    ["/widgets/order", "preview-widget-order", "order-commissions", { orderId: "T3JkZXI6MQ==" }],
+    ["/widgets/customer", "preview-widget-customer", null, { customerId: "VXNlcjo0OA==" }],
+  ];
+  for (const [path, name, testId, query] of previews) {
+    it(`${name} (${path})`, async () => {
+      const { page, frame } = await env.open(path, { query });
+      await page.route("**/graphql/", (route) =>
+        route.fulfill({ contentType: "application/json", body: JSON.stringify(answer(route.request().postDataJSON())) }),
+      );
+      await page.reload();
+      const ready = testId ? frame.getByTestId(testId) : frame.locator('[data-widget] .badge').first();
+      await ready.waitFor();
+      await shot(page, name);
+      await page.close();
+    });
+  }
 });

@@ -104,12 +104,12 @@ function OverviewBody({ overview, navigate }: { overview: ProgrammeOverview; nav
                   <Tooltip
                     formatter={(value, name) => [
                       format.money({ amount: String(value), currency: overview.currency }),
-                      name === "sales" ? t("overview.sales") : t("overview.accrued"),
+                      name === "sales" ? t("overview.sales") : t("detail.columns.commission"),
                     ]}
                   />
-                  <Legend formatter={(name) => (name === "sales" ? t("overview.sales") : t("overview.accrued"))} />
-                  <Bar dataKey="sales" fill="#7c9cbf" radius={[3, 3, 0, 0]} />
-                  <Line dataKey="commissions" stroke="#d9822b" strokeWidth={2} dot={false} />
+                  <Legend formatter={(name) => (name === "sales" ? t("overview.sales") : t("detail.columns.commission"))} />
+                  <Bar dataKey="sales" fill="#7c9cbf" radius={[3, 3, 0, 0]} isAnimationActive={false} />
+                  <Line dataKey="commissions" stroke="#d9822b" strokeWidth={2} dot={false} isAnimationActive={false} />
                 </ComposedChart>
               </ResponsiveContainer>
             </div>
