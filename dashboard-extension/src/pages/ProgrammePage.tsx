@@ -299,7 +299,7 @@ function Overrides({
               ))}
             </select>
           </Field>
-          <Field label={t("programme.level", { level: "" }).trim()}>
+          <Field label={t("widgets.columns.level")}>
             <select value={row.level} onChange={(e) => update(i, { level: e.target.value })}>
               {Array.from({ length: levelCount }, (_, l) => (
                 <option key={l} value={String(l + 1)}>
