@@ -13,6 +13,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_safe
 
 ASSET_MAX_AGE_SECONDS = 365 * 24 * 3600
@@ -30,7 +31,7 @@ def _file_in_build(root: Path, path: str) -> Path | None:
 
 
 @require_safe
-def dashboard_view(request: HttpRequest, path: str = "") -> HttpResponse:
+def dashboard_view(request: HttpRequest, path: str = "") -> HttpResponseBase:
     root = build_dir()
     index = root / "index.html"
     if not index.is_file():
@@ -46,10 +47,10 @@ def dashboard_view(request: HttpRequest, path: str = "") -> HttpResponse:
         if found is None:
             raise Http404("no such file in the dashboard build")
         content_type = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
-        response = FileResponse(found.open("rb"), content_type=content_type)
+        file_response = FileResponse(found.open("rb"), content_type=content_type)
         if path.startswith("assets/"):
-            response["Cache-Control"] = f"public, max-age={ASSET_MAX_AGE_SECONDS}, immutable"
-        return response
-    response = HttpResponse(index.read_bytes(), content_type="text/html; charset=utf-8")
-    response["Cache-Control"] = "no-cache"
-    return response
+            file_response["Cache-Control"] = f"public, max-age={ASSET_MAX_AGE_SECONDS}, immutable"
+        return file_response
+    page = HttpResponse(index.read_bytes(), content_type="text/html; charset=utf-8")
+    page["Cache-Control"] = "no-cache"
+    return page
