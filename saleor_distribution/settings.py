@@ -159,6 +159,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# The built dashboard extension (dashboard-extension/ builds into this folder).
+DASHBOARD_BUILD_DIR = Path(
+    env.str("DASHBOARD_BUILD_DIR", default=str(PACKAGE_DIR / "dashboard" / "build"))
+)
 STATIC_ROOT = DATA_DIR / "static"
 
 LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")

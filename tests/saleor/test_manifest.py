@@ -1,6 +1,7 @@
 from django.urls import resolve
 
 from saleor_distribution import __version__
+from saleor_distribution.dashboard.views import dashboard_view
 from saleor_distribution.saleor import documents
 from saleor_distribution.saleor.events import SUBSCRIBED_EVENTS
 from saleor_distribution.saleor.views import webhook_view
@@ -42,10 +43,57 @@ def test_manifest_describes_the_app(client, settings):
         "MANAGE_CHECKOUTS",
         "MANAGE_DISCOUNTS",
     ]
-    assert manifest["appUrl"] == "https://distribution.example.com/"
+    assert manifest["appUrl"] == "https://distribution.example.com/dashboard/"
     assert manifest["tokenTargetUrl"] == "https://distribution.example.com/api/register"
     assert manifest["requiredSaleorVersion"] == ">=3.22"
-    assert manifest["extensions"] == []
+
+
+def test_manifest_declares_the_dashboard_extensions(client, settings):
+    settings.APP_URL = "https://distribution.example.com"
+
+    manifest = client.get("/api/manifest").json()
+
+    assert manifest["extensions"] == [
+        {
+            "label": "Distribution · 分销",
+            "mount": "NAVIGATION_CUSTOMERS",
+            "target": "APP_PAGE",
+            "url": "/overview",
+            "permissions": ["MANAGE_USERS"],
+        },
+        {
+            "label": "Distribution · 分销归属",
+            "mount": "ORDER_DETAILS_WIDGETS",
+            "target": "WIDGET",
+            "url": "https://distribution.example.com/dashboard/widgets/order",
+            "permissions": ["MANAGE_ORDERS"],
+            "options": {"widgetTarget": {"method": "GET"}},
+        },
+        {
+            "label": "Distributor · 分销员",
+            "mount": "CUSTOMER_DETAILS_WIDGETS",
+            "target": "WIDGET",
+            "url": "https://distribution.example.com/dashboard/widgets/customer",
+            "permissions": ["MANAGE_USERS"],
+            "options": {"widgetTarget": {"method": "GET"}},
+        },
+    ]
+    for extension in manifest["extensions"]:
+        # Saleor refuses extension permissions the app itself does not request.
+        assert set(extension["permissions"]) <= set(manifest["permissions"])
+
+
+def test_manifest_extension_urls_reach_the_dashboard_views(client, settings):
+    settings.APP_URL = "https://distribution.example.com"
+
+    manifest = client.get("/api/manifest").json()
+
+    # The dashboard joins an APP_PAGE url onto appUrl (urlJoin(appUrl, url)).
+    page = manifest["appUrl"].rstrip("/") + manifest["extensions"][0]["url"]
+    urls = [page] + [e["url"] for e in manifest["extensions"][1:]]
+    for url in urls:
+        match = resolve(url.removeprefix("https://distribution.example.com"))
+        assert match.func is dashboard_view
 
 
 def test_manifest_has_one_webhook_per_event_with_its_subscription(client, settings):
