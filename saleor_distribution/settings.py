@@ -45,7 +45,9 @@ SECRET_KEY = _required_secret("SECRET_KEY")
 # Fernet keys (comma-separated, newest first) that encrypt secrets at rest. MultiFernet
 # decrypts with any of them, so a key is rotated by prepending a new one and running
 # `saleor-distribution rotate-secrets`; see README, "Rotating the encryption key".
-SECRETS_ENCRYPTION_KEYS = [k.strip() for k in _required_secret("SECRETS_ENCRYPTION_KEYS").split(",")]
+SECRETS_ENCRYPTION_KEYS = [
+    key.strip() for key in _required_secret("SECRETS_ENCRYPTION_KEYS").split(",") if key.strip()
+]
 
 APP_URL = env.str("APP_URL", default="http://localhost:8000").rstrip("/")
 _app_host = urlsplit(APP_URL).hostname or "localhost"
@@ -106,6 +108,7 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{_default_sqlite}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # Several request threads share one file: wait for the write lock instead of failing, and
     # take it at BEGIN so a read-then-write transaction cannot deadlock on upgrade.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -134,6 +137,10 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-sweep-inbox": {
         "task": "saleor_distribution.webhooks.tasks.sweep_inbox",
         "schedule": 60.0,
+    },
+    "installations-check-tokens": {
+        "task": "saleor_distribution.installations.tasks.check_installation_tokens",
+        "schedule": 6 * 3600.0,
     },
 }
 
