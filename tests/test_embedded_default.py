@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,18 +23,13 @@ from django.utils import timezone
 
 from tests.fakes.saleor import APP_ID, FakeSaleor
 from tests.fixtures.saleor_deliveries import load_delivery, make_delivery
+from tests.harness import free_port, stop_process, wait_for_http
 
 pytestmark = pytest.mark.slow
 
 CONSOLE = Path(sys.executable).with_name("saleor-distribution")
 START_TIMEOUT = 60.0
 APP_TOKEN = "smoke-app-token-0123456789abcdef"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -76,7 +69,7 @@ def _embedded_env(
 @pytest.fixture
 def embedded_service(tmp_path: Path, fake_saleor: FakeSaleor) -> Iterator[EmbeddedService]:
     assert CONSOLE.exists(), f"the console command is not installed at {CONSOLE}"
-    port = _free_port()
+    port = free_port()
     key = Fernet.generate_key().decode()
     env = _embedded_env(tmp_path, port, key, fake_saleor.identifier)
     migrate = subprocess.run(
@@ -94,24 +87,10 @@ def embedded_service(tmp_path: Path, fake_saleor: FakeSaleor) -> Iterator[Embedd
         identifier=fake_saleor.identifier,
     )
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            assert server.poll() is None, f"the server exited:\n{log_path.read_text()}"
-            try:
-                if requests.get(f"{service.url}/health", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert time.monotonic() < deadline, f"no /health answer:\n{log_path.read_text()}"
-            time.sleep(0.2)
+        wait_for_http(f"{service.url}/health", server, log_path, START_TIMEOUT)
         yield service
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=15)
+        stop_process(server)
 
 
 def test_first_run_installs_receives_and_processes_on_sqlite(embedded_service, fake_saleor):

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -23,7 +22,6 @@ from urllib.parse import quote
 
 import kombu.pools
 import pytest
-import redis
 from django.conf import settings
 from django.db import connection
 from django.test import Client
@@ -34,6 +32,7 @@ from saleor_distribution.webhooks.models import DeliveryStatus, InboxDelivery
 from saleor_distribution.webhooks.tasks import sweep_inbox
 from tests.fakes.flaky_handlers import FAILURE_MESSAGE, FLAG_ENV
 from tests.fixtures.saleor_deliveries import Delivery, load_delivery, make_delivery
+from tests.harness import delete_queue_traces, stop_process, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -45,39 +44,12 @@ STILL_PENDING_SECONDS = 3.0
 SWITCHED_CONF = ("broker_url", "task_always_eager", "task_default_queue")
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.2) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()
-
-
 def _reset_producers() -> None:
     # Connection pools and queue declarations are built from the configuration on first use
     # (and kombu keeps its pools in a global registry): drop them so the next send rebuilds.
     kombu.pools.reset()
     celery_app._pool = None
     celery_app.__dict__.pop("amqp", None)
-
-
-def _delete_queue_traces(broker_url: str, token: str) -> None:
-    """Remove every key, binding and unacknowledged message that names this run's queue."""
-    client = redis.Redis.from_url(broker_url)
-    try:
-        for key in client.scan_iter(match=f"*{token}*"):
-            client.delete(key)
-        for key in client.scan_iter(match="_kombu.binding.*"):
-            for member in client.smembers(key):
-                if token.encode() in member:
-                    client.srem(key, member)
-        for tag, message in client.hgetall("unacked").items():
-            if token.encode() in message:
-                client.hdel("unacked", tag)
-                client.zrem("unacked_index", tag)
-    finally:
-        client.close()
 
 
 @dataclass
@@ -104,7 +76,7 @@ def broker_queue() -> Iterator[BrokerQueue]:
     finally:
         celery_app.conf.update(saved)
         _reset_producers()
-        _delete_queue_traces(queue.broker_url, queue.name)
+        delete_queue_traces(queue.broker_url, queue.name)
 
 
 def _database_url() -> str:
@@ -166,16 +138,9 @@ class Worker:
         assert ready and self.process.poll() is None, f"the worker did not start:\n{self.log()}"
 
     def stop(self) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)  # warm shutdown: unacked messages go back
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=15)
-        self.process = None
+        if self.process is not None:
+            stop_process(self.process)  # a warm shutdown: unacked messages go back
+            self.process = None
 
     def _log_bytes(self) -> bytes:
         return self.log_path.read_bytes() if self.log_path.exists() else b""
