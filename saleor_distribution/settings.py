@@ -138,6 +138,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="saleor-distribution")
 CELERY_RESULT_BACKEND = None
+# The stand-in for "no result backend" is stateless: share one between threads. Celery
+# otherwise builds one per thread, and the ASGI server runs every request in a new thread
+# (this was a third of the CPU of ingesting a webhook; see bench/README.md).
+CELERY_RESULT_BACKEND_THREAD_SAFE = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Redis redelivers an unacknowledged message after this many seconds; longer than any task.
