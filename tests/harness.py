@@ -30,10 +30,12 @@ def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 
     return predicate()
 
 
-def stop_process(process: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
-    """SIGTERM (a warm shutdown for Celery and uvicorn), then SIGKILL if it lingers."""
+def stop_process(
+    process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: float = 15.0
+) -> None:
+    """`sig` (SIGTERM: a warm shutdown for Celery and uvicorn), then SIGKILL if it lingers."""
     if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(sig)
         try:
             process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
