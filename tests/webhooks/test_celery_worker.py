@@ -191,6 +191,14 @@ def _row(delivery_id: int) -> InboxDelivery:
     return InboxDelivery.objects.get(pk=delivery_id)
 
 
+def _wait_processed(worker: Worker, delivery_id: int) -> InboxDelivery:
+    processed = wait_until(
+        lambda: _row(delivery_id).status == DeliveryStatus.PROCESSED, PROCESSING_TIMEOUT
+    )
+    assert processed, worker.log()
+    return _row(delivery_id)
+
+
 def test_delivery_waits_for_a_stopped_worker_and_is_processed_once_it_starts(
     fake_installation, fake_saleor, worker
 ):
@@ -210,11 +218,7 @@ def test_delivery_waits_for_a_stopped_worker_and_is_processed_once_it_starts(
 
     # When the worker starts, it processes the waiting delivery
     worker.start()
-    processed = wait_until(
-        lambda: _row(delivery_id).status == DeliveryStatus.PROCESSED, PROCESSING_TIMEOUT
-    )
-    assert processed, worker.log()
-    row = _row(delivery_id)
+    row = _wait_processed(worker, delivery_id)
     assert row.attempts == 1
     assert row.outcome == "recorded order 1001 (UNFULFILLED)"
     assert row.last_error == ""
@@ -248,11 +252,7 @@ def test_failing_delivery_is_retried_with_backoff_and_shows_its_error(
 
     # When the cause goes away, a later retry processes it
     worker.fail_flag.unlink()
-    processed = wait_until(
-        lambda: _row(delivery_id).status == DeliveryStatus.PROCESSED, PROCESSING_TIMEOUT
-    )
-    assert processed, worker.log()
-    row = _row(delivery_id)
+    row = _wait_processed(worker, delivery_id)
     assert row.attempts > attempts_while_failing
     assert row.last_error == ""
     assert row.outcome == "recorded order 1002 (UNFULFILLED)"
@@ -280,10 +280,6 @@ def test_sweep_resends_a_delivery_whose_message_was_lost(
 
     # When beat's sweep runs on the worker, it re-sends the delivery, which is processed
     sweep_inbox.delay()
-    processed = wait_until(
-        lambda: _row(delivery_id).status == DeliveryStatus.PROCESSED, PROCESSING_TIMEOUT
-    )
-    assert processed, worker.log()
-    row = _row(delivery_id)
+    row = _wait_processed(worker, delivery_id)
     assert row.attempts == 1
     assert row.outcome == "recorded order 1003 (UNFULFILLED)"
