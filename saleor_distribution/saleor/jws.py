@@ -6,6 +6,8 @@ key by `kid` and insists on the header Saleor sends.
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
 from typing import Any
 
 import jwt
@@ -40,14 +42,25 @@ def signature_kid(signature: str) -> str | None:
 
 
 def key_for_kid(jwks: dict[str, Any], kid: str | None) -> PyJWK:
-    try:
-        keys = PyJWKSet.from_dict(jwks).keys if jwks else []
-    except (PyJWKSetError, PyJWKError):
-        keys = []
+    # Keyed by the JWKS's content, so a changed JWKS is parsed afresh and never served stale.
+    keys = _parsed_keys(json.dumps(jwks, sort_keys=True, separators=(",", ":")))
     for key in keys:
         if key.key_id == kid:
             return key
     raise UnknownKeyError(kid)
+
+
+@lru_cache(maxsize=128)
+def _parsed_keys(canonical_jwks: str) -> tuple[PyJWK, ...]:
+    """The usable keys of a JWKS. Loading RSA keys is a large share of verifying one
+    delivery, and an installation's JWKS changes only when Saleor rotates its key."""
+    jwks = json.loads(canonical_jwks)
+    if not jwks:
+        return ()
+    try:
+        return tuple(PyJWKSet.from_dict(jwks).keys)
+    except (PyJWKSetError, PyJWKError):
+        return ()
 
 
 def verify_detached(body: bytes, signature: str, jwks: dict[str, Any]) -> str:

@@ -85,9 +85,13 @@ def _verify(
         raise DeliveryRejected(400, "event_mismatch", "Saleor-Event does not match the endpoint")
     if not saleor_api_url:
         raise DeliveryRejected(400, "invalid_request", "Saleor-Api-Url is missing")
-    installation = Installation.objects.filter(saleor_api_url=saleor_api_url).first()
-    if installation is None:
-        raise DeliveryRejected(401, "unknown_installation", "This Saleor has not installed the app")
+    try:
+        # Verification never needs the app token: leave it encrypted in the row.
+        installation = Installation.objects.defer("auth_token").get(saleor_api_url=saleor_api_url)
+    except Installation.DoesNotExist as exc:
+        raise DeliveryRejected(
+            401, "unknown_installation", "This Saleor has not installed the app"
+        ) from exc
     if installation.status != InstallationStatus.ACTIVE:
         raise DeliveryRejected(410, "installation_removed", "The app was removed from this Saleor")
     if not signature:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -65,7 +66,7 @@ def store_delivery(
     """
     key = dedupe_key(event, body)
     try:
-        with transaction.atomic():
+        with _savepoint_if_nested():
             delivery = InboxDelivery.objects.create(
                 installation=installation,
                 event=event,
@@ -75,11 +76,21 @@ def store_delivery(
                 headers={name: headers[name] for name in STORED_HEADERS if name in headers},
                 dedupe_key=key,
             )
-            transaction.on_commit(partial(_enqueue, delivery.pk))
     except IntegrityError:
         existing = InboxDelivery.objects.only("pk").get(installation=installation, dedupe_key=key)
         return StoredDelivery(existing.pk, created=False)
+    # Once the row is committed: at once in autocommit, else when the caller's transaction is.
+    transaction.on_commit(partial(_enqueue, delivery.pk))
     return StoredDelivery(delivery.pk, created=True)
+
+
+def _savepoint_if_nested() -> AbstractContextManager[object]:
+    """One INSERT is atomic on its own. Only inside a caller's transaction is a savepoint
+    needed, so that a duplicate does not abort that transaction; outside one, BEGIN and
+    COMMIT would be two more database round trips on every webhook."""
+    if transaction.get_connection().in_atomic_block:
+        return transaction.atomic()
+    return nullcontext()
 
 
 def _enqueue(delivery_id: int) -> None:

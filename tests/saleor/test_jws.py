@@ -83,3 +83,27 @@ def test_our_test_signer_signs_like_saleor(signing_key):
         jws.verify_detached(delivery.body, signature, {"keys": [signing_key.jwk()]})
         == signing_key.kid
     )
+
+
+def test_a_changed_jwks_is_never_answered_from_the_parsed_key_cache(signing_key, other_key):
+    # Parsed key sets are cached by their content: the same kid under a new key must be
+    # the new key, and the old JWKS must still mean the old key.
+    body = b'{"issuedAt": "2026-11-26T15:16:23+00:00"}'
+    signature = other_key.sign(body, kid=signing_key.kid)
+    old_jwks = {"keys": [signing_key.jwk()]}
+    new_jwks = {"keys": [{**other_key.jwk(), "kid": signing_key.kid}]}
+
+    with pytest.raises(jws.SignatureError):
+        jws.verify_detached(body, signature, old_jwks)
+    assert jws.verify_detached(body, signature, new_jwks) == signing_key.kid
+    with pytest.raises(jws.SignatureError):
+        jws.verify_detached(body, signature, old_jwks)
+
+
+def test_an_empty_or_unusable_jwks_knows_no_key(signing_key):
+    body = b"{}"
+    signature = signing_key.sign(body)
+
+    for jwks in ({}, {"keys": []}, {"keys": [{"kty": "RSA", "kid": signing_key.kid}]}):
+        with pytest.raises(jws.UnknownKeyError):
+            jws.verify_detached(body, signature, jwks)

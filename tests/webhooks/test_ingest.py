@@ -10,6 +10,8 @@ from django.test import Client
 from django.utils import timezone
 
 from saleor_distribution.installations.models import Installation, InstallationStatus
+from saleor_distribution.saleor.webhook_verification import verify_delivery
+from saleor_distribution.webhooks.actions import store_delivery
 from saleor_distribution.webhooks.models import DeliveryStatus, InboxDelivery
 from tests.fakes.saleor import APP_ID
 from tests.fixtures.saleor_deliveries import all_captured_deliveries, load_delivery, make_delivery
@@ -51,6 +53,63 @@ def test_stored_delivery_keeps_what_an_audit_needs(captured_installation, post_d
     assert row.status == DeliveryStatus.PROCESSED
     assert row.attempts == 1
     assert row.outcome == "recorded order 23 (UNFULFILLED)"
+
+
+def _store(installation, name):
+    delivery = load_delivery(name)
+    return store_delivery(
+        installation=installation,
+        event=delivery.event,
+        body=delivery.body,
+        headers=delivery.headers,
+        saleor_object_id=delivery.payload["order"]["id"],
+        issued_at=None,
+    )
+
+
+def test_verification_leaves_the_app_token_encrypted(captured_installation):
+    delivery = load_delivery("order_paid")
+
+    verified = verify_delivery(
+        event_slug="order_paid",
+        saleor_event="order_paid",
+        saleor_api_url=delivery.headers["Saleor-Api-Url"],
+        signature=delivery.headers["Saleor-Signature"],
+        body=delivery.body,
+    )
+
+    # Every webhook looks its installation up; decrypting the token it never uses was a
+    # large share of that lookup.
+    assert verified.installation.pk == captured_installation.pk
+    assert verified.installation.get_deferred_fields() == {"auth_token"}
+
+
+def test_a_duplicate_inside_a_callers_transaction_leaves_it_usable(captured_installation):
+    # This test runs inside a transaction, as a caller's own would.
+    assert connection.in_atomic_block
+    first = _store(captured_installation, "order_paid")
+
+    second = _store(captured_installation, "order_paid")
+
+    assert (second.delivery_id, second.created) == (first.delivery_id, False)
+    # A duplicate that aborted the transaction would make this query fail.
+    assert InboxDelivery.objects.count() == 1
+    # Nothing runs before the caller's transaction commits.
+    assert InboxDelivery.objects.get().status == DeliveryStatus.PENDING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_storing_outside_a_transaction_commits_and_processes_at_once(captured_installation):
+    assert not connection.in_atomic_block
+
+    first = _store(captured_installation, "order_paid")
+    second = _store(captured_installation, "order_paid")
+
+    assert first.created and (second.delivery_id, second.created) == (first.delivery_id, False)
+    assert not connection.in_atomic_block
+    row = InboxDelivery.objects.get()
+    # Eager mode: processed as soon as the row was committed, and only once.
+    assert (row.status, row.attempts) == (DeliveryStatus.PROCESSED, 1)
 
 
 @pytest.mark.django_db(transaction=True)
