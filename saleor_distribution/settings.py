@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "saleor_distribution.installations",
     "saleor_distribution.webhooks",
     "saleor_distribution.network",
+    "saleor_distribution.ledger",
+    "saleor_distribution.commissions",
 ]
 
 MIDDLEWARE = [
@@ -134,6 +136,10 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-sweep-inbox": {
         "task": "saleor_distribution.webhooks.tasks.sweep_inbox",
         "schedule": 60.0,
+    },
+    "commissions-settle-matured": {
+        "task": "saleor_distribution.commissions.tasks.settle_matured_commissions",
+        "schedule": 600.0,
     },
 }
 
