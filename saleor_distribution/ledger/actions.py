@@ -143,6 +143,22 @@ def lock_accounts(
     return found
 
 
+def open_account(installation_id: int, distributor_id: int, currency: str) -> Account:
+    """The distributor's account in `currency`, created if it does not exist yet (safe
+    when two callers open it at once)."""
+    Account.objects.bulk_create(
+        [
+            Account(
+                installation_id=installation_id, distributor_id=distributor_id, currency=currency
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    return Account.objects.get(
+        installation_id=installation_id, distributor_id=distributor_id, currency=currency
+    )
+
+
 def post(
     installation_id: int,
     postings: Sequence[Posting],
