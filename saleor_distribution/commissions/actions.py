@@ -488,7 +488,8 @@ def reconcile_order(
     """
     if order.status == "DRAFT":
         return "ignored: draft order"
-    with transaction.atomic():
+    # No savepoint when called inside the inbox's transaction: a failure rolls it all back.
+    with transaction.atomic(savepoint=False):
         record = _lock_record(installation, order.id)
         if not is_newer(order, issued_at, record):
             return f"ignored: order {order.number} has a newer snapshot (v{record.version})"
@@ -616,7 +617,9 @@ def _reconcile_commissions(
             commission, moves, f"recon:{record.pk}:{commission.pk}:{record.version}"
         )
     if postings:
-        ledger.post(installation.pk, postings, locked_accounts=accounts)
+        # The keys carry the order's new snapshot version, taken under the order's lock:
+        # they cannot exist yet.
+        ledger.post(installation.pk, postings, locked_accounts=accounts, keys_are_new=True)
     if changes:
         Commission.objects.bulk_update([c for c, _ in changes], UPDATED_FIELDS)
     return len(postings)

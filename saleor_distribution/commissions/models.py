@@ -180,10 +180,21 @@ class OrderRecord(models.Model):
     snapshot_delivery_id = models.BigIntegerField(null=True, blank=True)
 
     plan_version = models.ForeignKey(
-        PlanVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        PlanVersion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
+    # Indexed with the creation time below (the activity rule's lookup).
     attributed_distributor = models.ForeignKey(
-        Distributor, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Distributor,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     attribution_source = models.CharField(
         max_length=16, choices=AttributionSource.choices, default=AttributionSource.NONE
@@ -246,12 +257,20 @@ class Commission(models.Model):
     installation = models.ForeignKey(
         Installation, on_delete=models.PROTECT, related_name="+", db_index=False
     )
-    order = models.ForeignKey(OrderRecord, on_delete=models.PROTECT, related_name="commissions")
-    plan_version = models.ForeignKey(PlanVersion, on_delete=models.PROTECT, related_name="+")
+    # Indexes: the unique (order, line, level, beneficiary) serves lookups by order, the
+    # (beneficiary, created_at) one lookups by beneficiary; inserts stay cheap.
+    order = models.ForeignKey(
+        OrderRecord, on_delete=models.PROTECT, related_name="commissions", db_index=False
+    )
+    plan_version = models.ForeignKey(
+        PlanVersion, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     line_id = models.CharField(max_length=255)  # Saleor order line id, or "shipping"
     level = models.PositiveSmallIntegerField()
-    beneficiary = models.ForeignKey(Distributor, on_delete=models.PROTECT, related_name="+")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    beneficiary = models.ForeignKey(
+        Distributor, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+", db_index=False)
     currency = models.CharField(max_length=3)
     quantity = models.PositiveIntegerField(default=0)
     base = models.DecimalField(**MONEY)
@@ -266,7 +285,12 @@ class Commission(models.Model):
     matures_at = models.DateTimeField(null=True, blank=True)
     settled_at = models.DateTimeField(null=True, blank=True)
     settlement_run = models.ForeignKey(
-        SettlementRun, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        SettlementRun,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -285,6 +309,12 @@ class Commission(models.Model):
                 name="commissions_maturing_idx",
             ),
             models.Index(fields=("beneficiary", "created_at"), name="commissions_beneficiary_idx"),
+            # Only settled rows are indexed: the settlement statements read a run's rows.
+            models.Index(
+                fields=("settlement_run",),
+                condition=Q(settlement_run__isnull=False),
+                name="commissions_settled_run_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, DecimalField, F, Value, When
 from django.utils import timezone
 
 from saleor_distribution.core.money import CurrencyMismatch, Money
@@ -28,6 +28,7 @@ from saleor_distribution.ledger.models import Account, Bucket, EntryCode, Ledger
 logger = logging.getLogger(__name__)
 
 MAX_POSTINGS = 10_000
+MONEY_FIELD = DecimalField(max_digits=20, decimal_places=3)
 
 
 class IdempotencyConflict(Exception):
@@ -165,6 +166,7 @@ def post(
     *,
     no_negative: Collection[str] = (),
     locked_accounts: dict[tuple[int, str], Account] | None = None,
+    keys_are_new: bool = False,
 ) -> PostResult:
     """Write `postings` once.
 
@@ -173,25 +175,32 @@ def post(
     raises `IdempotencyConflict`. `no_negative` names buckets this posting may not take
     below zero (checked under the account locks, so concurrent posts cannot both pass).
     `locked_accounts` are accounts the caller already locked in this transaction
-    (`lock_accounts`); the others are locked here.
+    (`lock_accounts`); the others are locked here. `keys_are_new` skips looking for
+    existing keys when the caller derived them from state it holds locked (a replay then
+    fails on the unique constraint, as an `IdempotencyConflict`, instead of being returned).
     """
     _validate(postings)
     if not postings:
         return PostResult([], created=False)
     pairs = {(p.distributor_id, p.amount.currency) for p in postings}
-    with transaction.atomic():
+    # A caller that locked the accounts runs the transaction: no savepoint of our own.
+    with transaction.atomic(savepoint=locked_accounts is None):
         if locked_accounts is not None and pairs <= set(locked_accounts):
             accounts = locked_accounts
         else:
             accounts = lock_accounts(installation_id, pairs)
         by_pk = {a.pk: a for a in accounts.values()}
-        existing = {
-            e.idempotency_key: e
-            for e in LedgerEntry.objects.filter(
-                installation_id=installation_id,
-                idempotency_key__in=[p.idempotency_key for p in postings],
-            )
-        }
+        existing = (
+            {}
+            if keys_are_new
+            else {
+                e.idempotency_key: e
+                for e in LedgerEntry.objects.filter(
+                    installation_id=installation_id,
+                    idempotency_key__in=[p.idempotency_key for p in postings],
+                )
+            }
+        )
         if existing:
             return PostResult(_check_replay(postings, existing, by_pk), created=False)
 
@@ -242,11 +251,26 @@ def post(
             # Only reachable when the same key was posted concurrently to another account
             # (the account locks serialise everything else): different contents.
             raise IdempotencyConflict("an idempotency key was posted concurrently") from exc
-        for account_pk, buckets in sorted(deltas.items()):
-            changes = {b: F(b) + amount for b, amount in buckets.items() if amount}
-            if changes:
-                Account.objects.filter(pk=account_pk).update(**changes)
+        _add_to_cached_totals(deltas)
     return PostResult(entries, created=True)
+
+
+def _add_to_cached_totals(deltas: dict[int, dict[str, Decimal]]) -> None:
+    """One UPDATE for every account of the posting; the rows are already locked (in pk
+    order), so the order this statement visits them in does not matter."""
+    changes = {}
+    for bucket in Bucket.values:
+        whens = [
+            When(pk=account_pk, then=Value(buckets[bucket]))
+            for account_pk, buckets in sorted(deltas.items())
+            if buckets.get(bucket)
+        ]
+        if whens:
+            changes[bucket] = F(bucket) + Case(
+                *whens, default=Value(Decimal(0)), output_field=MONEY_FIELD
+            )
+    if changes:
+        Account.objects.filter(pk__in=sorted(deltas)).update(**changes)
 
 
 def _check_replay(
