@@ -541,6 +541,15 @@ def reconcile_order(
             installation, record, commissions, targets, facts, matures_at, now
         )
         record.save()
+    logger.info(
+        "Order reconciled",
+        extra={
+            "installation_id": installation.pk,
+            "order_id": order.id,
+            "snapshot_version": record.version,
+            "ledger_entries": entries,
+        },
+    )
     return (
         f"reconciled order {order.number} v{record.version} ({order.status}): "
         f"{len(targets)} commissions, {entries} ledger entries"
@@ -570,8 +579,6 @@ def _reconcile_commissions(
         )
         if target is not None:
             _apply_target(commission, target)
-        elif commission.amount != amount:
-            commission.refunded_amount = commission.gross_amount
         if moves:
             involved.add((commission.beneficiary_id, commission.currency))
         commission.amount = amount

@@ -12,6 +12,7 @@ from saleor_distribution.ledger.models import Account, Bucket, LedgerEntry
 from saleor_distribution.network.models import Distributor
 
 BUCKETS = tuple(Bucket.values)
+STORED_PLACES = Decimal("0.001")
 
 
 def get_account(
@@ -37,7 +38,9 @@ def entry_sums(account_ids: Iterable[int]) -> dict[int, dict[str, Decimal]]:
         .annotate(total=Sum("amount"))
     )
     for row in rows:
-        sums[row["account_id"]][row["bucket"]] = row["total"]
+        # Exact on PostgreSQL; SQLite sums NUMERIC columns as floats, so round to the
+        # column's 3 places (far coarser than a float's error, far finer than any currency).
+        sums[row["account_id"]][row["bucket"]] = row["total"].quantize(STORED_PLACES)
     return sums
 
 
