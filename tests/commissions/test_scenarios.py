@@ -540,3 +540,14 @@ def test_binding_attributes_an_order_without_ref_or_voucher(
     assert record.attributed_distributor == bound
     assert "ref refused: no distributor has the code 'NOSUCH'" in record.attribution_reason
     assert balances(bound) == {"frozen": D("11.10")}
+
+
+def test_a_delivery_whose_order_is_gone_is_ignored(installation, ref42_chain, deliver):
+    payload = payload_of("order_updated__checkout_complete")
+    payload["order"] = None
+
+    outcome = deliver("ORDER_UPDATED", payload)
+
+    assert outcome == "ignored: the order no longer exists"
+    assert not Commission.objects.exists()
+    assert not LedgerEntry.objects.exists()
