@@ -268,22 +268,22 @@ def activate_plan_version(
     return programme
 
 
-def active_plan_version(installation: Installation) -> PlanVersion:
-    """The version in force; on first use, the default plan is created and activated."""
-    programme = (
+def _programme(installation: Installation) -> CommissionProgramme | None:
+    return (
         CommissionProgramme.objects.filter(installation=installation)
         .select_related("active_version")
         .first()
     )
+
+
+def active_plan_version(installation: Installation) -> PlanVersion:
+    """The version in force; on first use, the default plan is created and activated."""
+    programme = _programme(installation)
     if programme is not None:
         return programme.active_version
     with transaction.atomic():
         Installation.objects.select_for_update().filter(pk=installation.pk).first()
-        programme = (
-            CommissionProgramme.objects.filter(installation=installation)
-            .select_related("active_version")
-            .first()
-        )
+        programme = _programme(installation)  # another worker may have just created it
         if programme is not None:
             return programme.active_version
         result = create_plan_version(installation, activate=True, **DEFAULT_PLAN)

@@ -307,25 +307,47 @@ def _account_money(account: Account, amount: Money) -> None:
         )
 
 
-def hold_withdrawal(
-    account: Account, amount: Money, *, withdrawal_id: str, idempotency_key: str
+def _withdrawal_move(
+    account: Account,
+    amount: Money,
+    *,
+    withdrawal_id: str,
+    idempotency_key: str,
+    from_bucket: str,
+    to_bucket: str,
+    code: str,
 ) -> PostResult:
-    """Reserve funds for a withdrawal: available → withdrawing. Refuses to take available
-    below zero; two concurrent holds on one account are serialised by its row lock."""
     _account_money(account, amount)
     return post(
         account.installation_id,
         move_postings(
             distributor_id=account.distributor_id,
             amount=amount,
-            from_bucket=Bucket.AVAILABLE,
-            to_bucket=Bucket.WITHDRAWING,
-            code=EntryCode.WITHDRAWAL_HELD,
+            from_bucket=from_bucket,
+            to_bucket=to_bucket,
+            code=code,
             key=idempotency_key,
             reference_type="withdrawal",
             reference_id=withdrawal_id,
         ),
-        no_negative=(Bucket.AVAILABLE, Bucket.WITHDRAWING),
+        # Checked under the account lock: concurrent withdrawals cannot both pass.
+        no_negative=(from_bucket,),
+    )
+
+
+def hold_withdrawal(
+    account: Account, amount: Money, *, withdrawal_id: str, idempotency_key: str
+) -> PostResult:
+    """Reserve funds for a withdrawal: available → withdrawing. Refuses to take available
+    below zero; two concurrent holds on one account are serialised by its row lock."""
+    return _withdrawal_move(
+        account,
+        amount,
+        withdrawal_id=withdrawal_id,
+        idempotency_key=idempotency_key,
+        from_bucket=Bucket.AVAILABLE,
+        to_bucket=Bucket.WITHDRAWING,
+        code=EntryCode.WITHDRAWAL_HELD,
     )
 
 
@@ -333,20 +355,14 @@ def post_withdrawal(
     account: Account, amount: Money, *, withdrawal_id: str, idempotency_key: str
 ) -> PostResult:
     """The payout went through: withdrawing → paid."""
-    _account_money(account, amount)
-    return post(
-        account.installation_id,
-        move_postings(
-            distributor_id=account.distributor_id,
-            amount=amount,
-            from_bucket=Bucket.WITHDRAWING,
-            to_bucket=Bucket.PAID,
-            code=EntryCode.WITHDRAWAL_PAID,
-            key=idempotency_key,
-            reference_type="withdrawal",
-            reference_id=withdrawal_id,
-        ),
-        no_negative=(Bucket.WITHDRAWING,),
+    return _withdrawal_move(
+        account,
+        amount,
+        withdrawal_id=withdrawal_id,
+        idempotency_key=idempotency_key,
+        from_bucket=Bucket.WITHDRAWING,
+        to_bucket=Bucket.PAID,
+        code=EntryCode.WITHDRAWAL_PAID,
     )
 
 
@@ -354,20 +370,14 @@ def void_withdrawal(
     account: Account, amount: Money, *, withdrawal_id: str, idempotency_key: str
 ) -> PostResult:
     """The withdrawal failed or was rejected: the hold goes back, withdrawing → available."""
-    _account_money(account, amount)
-    return post(
-        account.installation_id,
-        move_postings(
-            distributor_id=account.distributor_id,
-            amount=amount,
-            from_bucket=Bucket.WITHDRAWING,
-            to_bucket=Bucket.AVAILABLE,
-            code=EntryCode.WITHDRAWAL_RELEASED,
-            key=idempotency_key,
-            reference_type="withdrawal",
-            reference_id=withdrawal_id,
-        ),
-        no_negative=(Bucket.WITHDRAWING,),
+    return _withdrawal_move(
+        account,
+        amount,
+        withdrawal_id=withdrawal_id,
+        idempotency_key=idempotency_key,
+        from_bucket=Bucket.WITHDRAWING,
+        to_bucket=Bucket.AVAILABLE,
+        code=EntryCode.WITHDRAWAL_RELEASED,
     )
 
 

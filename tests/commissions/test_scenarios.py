@@ -125,7 +125,7 @@ def test_three_level_chain_with_grade_and_product_overrides(
     # L1 REF42: Tee product rule 20 % x 36.00 = 7.20; Plimsolls level 10 % x 75.00 = 7.50
     # L2 MID:   Tee falls through to level 5 % x 36.00 = 1.80; Plimsolls 5 % x 75 = 3.75
     # L3 ROOT (gold): 3.3 % x 36.00 = 1.188 -> 1.18 (down); 3.3 % x 75.00 = 2.475 -> 2.47
-    # Sum 24.00 <= cap 50 % x 111.00 = 55.50, so the cap does not bind.
+    # Sum 23.90 <= cap 50 % x 111.00 = 55.50, so the cap does not bind.
     assert commissions_of(ORDER_23) == sorted(
         [
             (TEE_LINE, 1, "REF42", D("7.20"), "frozen"),
