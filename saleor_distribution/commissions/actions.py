@@ -453,7 +453,11 @@ def _apply_target(commission: Commission, target: TargetCommission) -> None:
     commission.refunded_amount = target.refunded_amount
 
 
-UPDATED_FIELDS = [
+def _row(commission: Commission) -> tuple[Any, ...]:
+    return tuple(getattr(commission, name) for name in TRACKED_FIELDS)
+
+
+TRACKED_FIELDS = [
     "quantity",
     "base",
     "rate_kind",
@@ -465,8 +469,8 @@ UPDATED_FIELDS = [
     "state",
     "bucket",
     "matures_at",
-    "updated_at",
 ]
+UPDATED_FIELDS = [*TRACKED_FIELDS, "updated_at"]
 
 
 def reconcile_order(
@@ -577,6 +581,7 @@ def _reconcile_commissions(
         moves = calculations.moves_between(
             Position(commission.bucket, commission.amount), Position(bucket, amount)
         )
+        before = _row(commission)
         if target is not None:
             _apply_target(commission, target)
         if moves:
@@ -585,8 +590,9 @@ def _reconcile_commissions(
         commission.bucket = bucket
         commission.state = _state(bucket, amount)
         commission.matures_at = matures_at
-        commission.updated_at = now
-        changes.append((commission, moves))
+        if moves or _row(commission) != before:
+            commission.updated_at = now
+            changes.append((commission, moves))
 
     accounts = ledger.lock_accounts(installation.pk, involved) if involved else {}
     created = []

@@ -379,15 +379,17 @@ def target_bucket(facts: OrderFacts, current_bucket: str | None) -> str:
     settlement, and once there a commission stays (later changes are clawbacks there)."""
     if current_bucket == "available":
         return "available"
-    if facts.terminal and current_bucket is not None:
-        return current_bucket
     return "frozen" if facts.paid else "pending"
 
 
 def moves_between(current: Position, target: Position) -> list[Move]:
     """The ledger steps from `current` to `target`: first carry what is posted to the new
-    bucket (a balanced pair), then post the change of amount there."""
+    bucket (a balanced pair), then post the change of amount there. Nothing is carried to
+    reach zero: the amount is reversed where it is (the empty position's bucket is only a
+    label), so the result never depends on the path the snapshots took."""
     assert current.amount >= 0 and target.amount >= 0, "a commission never holds less than 0"
+    if target.amount == 0:
+        return [Move(None, current.bucket, -current.amount)] if current.amount else []
     moves = []
     if current.bucket != target.bucket and current.amount:
         moves.append(Move(current.bucket, target.bucket, current.amount))
