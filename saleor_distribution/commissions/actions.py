@@ -66,7 +66,7 @@ DEFAULT_PLAN: dict[str, Any] = {
     "note": "Default plan: 2 levels, 10 % and 5 % of the line total after discounts "
     "(net of tax, shipping excluded), capped at 30 % of the order's base.",
 }
-SETTLE_BATCH = 50_000
+SETTLE_BATCH = 100_000
 SETTLE_MAX_BATCHES = 10_000
 
 
@@ -648,9 +648,11 @@ def settle_matured_commissions(
     max_batches: int = SETTLE_MAX_BATCHES,
 ) -> int:
     """Move every matured commission (paid, fulfilled, freeze days passed) from frozen to
-    available, in set-based SQL, one batch per transaction. Idempotent: a commission leaves
-    the frozen state once, and its entries have keys `settle:{commission}:{bucket}`.
-    Returns how many commissions were settled."""
+    available, in set-based SQL, one batch (a `SettlementRun`) per transaction: the batch's
+    commissions are claimed (skipping any a reconciliation holds locked), each account gets
+    one balanced pair of entries for the run's total (`settle:{run}:{account}:{bucket}`),
+    and the cached totals move in one UPDATE. Idempotent: a commission leaves the frozen
+    state once. Returns how many commissions were settled."""
     now = now or timezone.now()
     total = 0
     for _ in range(max_batches):
@@ -698,28 +700,47 @@ def _settle_batch(now: datetime, batch_size: int) -> int:
         if count <= 0:
             run.delete()
             return 0
-        # 2. A balanced pair of entries per commission: frozen -amount, available +amount.
-        select = (
-            f"SELECT installation_id, account_id, %s, {{sign}}amount, %s, 'commission',"  # noqa: S608
-            f" CAST(id AS TEXT), 'settle:' || CAST(id AS TEXT) || ':' || %s, '', '', %s"
-            f" FROM {commission} WHERE settlement_run_id = %s"
-        )
-        code = EntryCode.COMMISSION_SETTLED.value
-        cursor.execute(
-            f"INSERT INTO {entry} (installation_id, account_id, bucket, amount, code,"
-            f" reference_type, reference_id, idempotency_key, reason, actor, created_at) "
-            + select.format(sign="-")
-            + " UNION ALL "
-            + select.format(sign=""),
-            [frozen, code, frozen, at, run.pk, available, code, available, at, run.pk],
-        )
-        # 3. Cached totals, one UPDATE for all accounts, after locking them in pk order.
+        # 2. Lock the run's accounts in pk order (the global lock order).
         cursor.execute(
             f"SELECT id FROM {account} WHERE id IN"  # noqa: S608
             f" (SELECT account_id FROM {commission} WHERE settlement_run_id = %s)"
             f" ORDER BY id{lock_accounts}",
             [run.pk],
         )
+        # 3. One balanced pair per account and run: frozen -total, available +total. Each
+        # commission names its run, so every entry is explained by the commissions it sums.
+        select = (
+            f"SELECT installation_id, account_id, %s, {{sign}}SUM(amount), %s, 'settlement',"  # noqa: S608
+            f" %s, 'settle:' || %s || ':' || CAST(account_id AS TEXT) || ':' || %s, '', '', %s"
+            f" FROM {commission} WHERE settlement_run_id = %s"
+            f" GROUP BY installation_id, account_id"
+        )
+        code = EntryCode.COMMISSION_SETTLED.value
+        run_id = str(run.pk)
+        cursor.execute(
+            f"INSERT INTO {entry} (installation_id, account_id, bucket, amount, code,"
+            f" reference_type, reference_id, idempotency_key, reason, actor, created_at) "
+            + select.format(sign="-")
+            + " UNION ALL "
+            + select.format(sign=""),
+            [
+                frozen,
+                code,
+                run_id,
+                run_id,
+                frozen,
+                at,
+                run.pk,
+                available,
+                code,
+                run_id,
+                run_id,
+                available,
+                at,
+                run.pk,
+            ],
+        )
+        # 4. Cached totals: one UPDATE for all the run's accounts.
         cursor.execute(
             f"UPDATE {account} SET frozen = {account}.frozen - s.total,"  # noqa: S608
             f" available = {account}.available + s.total"
