@@ -45,7 +45,9 @@ SECRET_KEY = _required_secret("SECRET_KEY")
 # Fernet keys (comma-separated, newest first) that encrypt secrets at rest. MultiFernet
 # decrypts with any of them, so a key is rotated by prepending a new one and running
 # `saleor-distribution rotate-secrets`; see README, "Rotating the encryption key".
-SECRETS_ENCRYPTION_KEYS = [k.strip() for k in _required_secret("SECRETS_ENCRYPTION_KEYS").split(",")]
+SECRETS_ENCRYPTION_KEYS = [
+    key.strip() for key in _required_secret("SECRETS_ENCRYPTION_KEYS").split(",") if key.strip()
+]
 
 APP_URL = env.str("APP_URL", default="http://localhost:8000").rstrip("/")
 _app_host = urlsplit(APP_URL).hostname or "localhost"
@@ -60,6 +62,11 @@ APP_IDENTIFIER = env.str("APP_IDENTIFIER", default="saleor.app.distribution")
 APP_NAME = env.str("APP_NAME", default="Distribution (分销)")
 APP_AUTHOR = env.str("APP_AUTHOR", default="saleor-distribution contributors")
 REQUIRED_SALEOR_VERSION = env.str("REQUIRED_SALEOR_VERSION", default=">=3.22")
+
+# Referral links (/r/<code>): how many reverse proxies in front of the service append to
+# X-Forwarded-For. 0 trusts no header and uses the socket address; with N, the N-th address
+# from the right is the visitor's. Only a salted hash of it is ever stored.
+REFERRAL_TRUSTED_PROXY_COUNT = env.int("REFERRAL_TRUSTED_PROXY_COUNT", default=0)
 
 # Webhook ingest limits.
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
@@ -83,6 +90,8 @@ INSTALLED_APPS = [
     "saleor_distribution.network",
     "saleor_distribution.ledger",
     "saleor_distribution.commissions",
+    "graphene_django",
+    "saleor_distribution.graphql",
 ]
 
 MIDDLEWARE = [
@@ -108,6 +117,7 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{_default_sqlite}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # Several request threads share one file: wait for the write lock instead of failing, and
     # take it at BEGIN so a read-then-write transaction cannot deadlock on upgrade.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -141,6 +151,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "saleor_distribution.commissions.tasks.settle_matured_commissions",
         "schedule": 600.0,
     },
+    "installations-check-tokens": {
+        "task": "saleor_distribution.installations.tasks.check_installation_tokens",
+        "schedule": 6 * 3600.0,
+    },
 }
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
@@ -151,6 +165,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# The built dashboard extension (dashboard-extension/ builds into this folder).
+DASHBOARD_BUILD_DIR = Path(
+    env.str("DASHBOARD_BUILD_DIR", default=str(PACKAGE_DIR / "dashboard" / "build"))
+)
 STATIC_ROOT = DATA_DIR / "static"
 
 LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")

@@ -1,6 +1,9 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from saleor_distribution.core.views import health_view, home_view
+from saleor_distribution.dashboard.views import dashboard_view
+from saleor_distribution.graphql.views import graphql_view
+from saleor_distribution.network.views import referral_view
 from saleor_distribution.saleor.views import manifest_view, register_view, webhook_view
 
 urlpatterns = [
@@ -9,4 +12,9 @@ urlpatterns = [
     path("api/manifest", manifest_view, name="manifest"),
     path("api/register", register_view, name="register"),
     path("api/webhooks/<slug:event_slug>", webhook_view, name="webhook"),
+    path("graphql/", graphql_view(), name="graphql"),
+    path("r/<str:code>", referral_view, name="referral-link"),
+    path("r/<str:code>/<str:product>", referral_view, name="referral-product-link"),
+    path("dashboard/", dashboard_view, name="dashboard"),
+    re_path(r"^dashboard/(?P<path>.+)$", dashboard_view, name="dashboard-path"),
 ]

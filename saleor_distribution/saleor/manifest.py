@@ -15,6 +15,41 @@ from saleor_distribution.saleor.events import WEBHOOKS
 PERMISSIONS = ("MANAGE_ORDERS", "MANAGE_USERS", "MANAGE_CHECKOUTS", "MANAGE_DISCOUNTS")
 
 
+# Where staff meet the app in Saleor's dashboard (APP-CONTRACT §5). The app page's URL is
+# relative (the dashboard joins it onto appUrl); widgets are absolute GET iframes, to which
+# the dashboard adds `orderId` / `customerId`. Each needs only what its view reads.
+APP_PAGE_PATH = "/overview"
+DASHBOARD_PATH = "/dashboard"
+
+
+def dashboard_extensions(base: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "label": "Distribution · 分销",
+            "mount": "NAVIGATION_CUSTOMERS",
+            "target": "APP_PAGE",
+            "url": APP_PAGE_PATH,
+            "permissions": ["MANAGE_USERS"],
+        },
+        {
+            "label": "Distribution · 分销归属",
+            "mount": "ORDER_DETAILS_WIDGETS",
+            "target": "WIDGET",
+            "url": f"{base}{DASHBOARD_PATH}/widgets/order",
+            "permissions": ["MANAGE_ORDERS"],
+            "options": {"widgetTarget": {"method": "GET"}},
+        },
+        {
+            "label": "Distributor · 分销员",
+            "mount": "CUSTOMER_DETAILS_WIDGETS",
+            "target": "WIDGET",
+            "url": f"{base}{DASHBOARD_PATH}/widgets/customer",
+            "permissions": ["MANAGE_USERS"],
+            "options": {"widgetTarget": {"method": "GET"}},
+        },
+    ]
+
+
 def manifest_url(app_url: str | None = None) -> str:
     return f"{(app_url or settings.APP_URL).rstrip('/')}/api/manifest"
 
@@ -32,7 +67,7 @@ def build_manifest(app_url: str | None = None) -> dict[str, Any]:
         ),
         "author": settings.APP_AUTHOR,
         "permissions": list(PERMISSIONS),
-        "appUrl": f"{base}/",
+        "appUrl": f"{base}{DASHBOARD_PATH}/",
         "tokenTargetUrl": f"{base}/api/register",
         "homepageUrl": f"{base}/",
         "requiredSaleorVersion": settings.REQUIRED_SALEOR_VERSION,
@@ -46,5 +81,5 @@ def build_manifest(app_url: str | None = None) -> dict[str, Any]:
             }
             for webhook in WEBHOOKS
         ],
-        "extensions": [],
+        "extensions": dashboard_extensions(base),
     }

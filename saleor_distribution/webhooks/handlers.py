@@ -11,8 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import ValidationError
+
 from saleor_distribution.commissions import actions as commission_actions
 from saleor_distribution.installations.actions import mark_installation_removed
+from saleor_distribution.network import actions as network_actions
 from saleor_distribution.saleor import payloads
 from saleor_distribution.saleor.events import (
     CHECKOUT_EVENTS,
@@ -46,11 +49,31 @@ def record_checkout(delivery: InboxDelivery) -> str:
     return "recorded checkout"
 
 
-def record_customer(delivery: InboxDelivery) -> str:
+INVITE_METADATA_KEY = "distribution.invite"
+
+
+def bind_invited_customer(delivery: InboxDelivery) -> str:
+    """A customer with `distribution.invite` in their metadata: record the inviter and bind
+    the customer under the binding policy. A CUSTOMER_CREATED delivery is a new customer; a
+    metadata update is an existing one (for the new-customers-only policy). Replays converge:
+    the same code again leaves the binding unchanged."""
     event = payloads.parse_event(payloads.CustomerEvent, delivery.body)
     if event.user is None:
         return "ignored: the customer no longer exists"
-    return "recorded customer"
+    code = payloads.metadata_value(event.user.metadata, INVITE_METADATA_KEY)
+    if not code or not code.strip():
+        return "recorded customer: no invitation"
+    try:
+        result = network_actions.accept_invite(
+            delivery.installation,
+            customer_saleor_id=event.user.id,
+            customer_email=event.user.email,
+            code=code,
+            is_new_customer=delivery.event == "CUSTOMER_CREATED",
+        )
+    except ValidationError as exc:
+        return f"ignored invitation: {network_actions.error_code(exc)}"
+    return f"invitation by {result.inviter.code}: {result.outcome}"
 
 
 def handle_app_deleted(delivery: InboxDelivery) -> str:
@@ -59,7 +82,7 @@ def handle_app_deleted(delivery: InboxDelivery) -> str:
     removed = mark_installation_removed(
         delivery.installation_id, reason="APP_DELETED", app_id=app_id
     )
-    return "installation removed" if removed else "ignored: installation already removed"
+    return "installation removed" if removed else "ignored: already removed, or reinstalled since"
 
 
 def ignore_unsubscribed(delivery: InboxDelivery) -> str:
@@ -69,7 +92,7 @@ def ignore_unsubscribed(delivery: InboxDelivery) -> str:
 HANDLERS: dict[str, Handler] = {
     **{event: reconcile_order for event in ORDER_EVENTS},
     **{event: record_checkout for event in CHECKOUT_EVENTS},
-    **{event: record_customer for event in CUSTOMER_EVENTS},
+    **{event: bind_invited_customer for event in CUSTOMER_EVENTS},
     "APP_DELETED": handle_app_deleted,
 }
 

@@ -94,10 +94,10 @@ def test_invalid_plans_are_refused_and_nothing_is_created(installation, fields, 
 
 
 def test_editing_the_plan_never_rewrites_an_order_computed_before(
-    installation, make_distributor, make_plan, deliver
+    installation, make_seller, make_plan, deliver
 ):
     # Given order #23 computed with v1 (10 %: L1 3.60 + 7.50 = 11.10)
-    ref42 = make_distributor("REF42")
+    ref42 = make_seller("REF42")
     v1 = make_plan(levels=1, level_rates=["0.10"])
     deliver("order_created")
 
@@ -115,8 +115,8 @@ def test_editing_the_plan_never_rewrites_an_order_computed_before(
     assert balances(ref42) == {"frozen": D("31.50")}  # 9.30 + 22.20
 
 
-def test_a_fixed_category_rule_pays_per_unit(installation, make_distributor, make_plan, deliver):
-    ref42 = make_distributor("REF42")
+def test_a_fixed_category_rule_pays_per_unit(installation, make_seller, make_plan, deliver):
+    ref42 = make_seller("REF42")
     make_plan(
         levels=1,
         level_rates=["0.10"],
@@ -130,16 +130,16 @@ def test_a_fixed_category_rule_pays_per_unit(installation, make_distributor, mak
 
 
 @pytest.fixture
-def chain(make_distributor):
-    """TOP ← SLEEPY ← REF42: SLEEPY never sold anything."""
-    top = make_distributor("TOP")
-    sleepy = make_distributor("SLEEPY", parent=top)
-    ref42 = make_distributor("REF42", parent=sleepy)
+def chain(make_seller):
+    """TOP1 ← SLEEPY ← REF42: SLEEPY never sold anything."""
+    top = make_seller("TOP1")
+    sleepy = make_seller("SLEEPY", parent=top)
+    ref42 = make_seller("REF42", parent=sleepy)
     return top, sleepy, ref42
 
 
 def _top_sold_recently(deliver):
-    # TOP's own sale two days before order #23 makes TOP active.
+    # TOP1's own sale two days before order #23 makes TOP1 active.
     earlier = set_ref(
         adapted(
             "order_created",
@@ -148,7 +148,7 @@ def _top_sold_recently(deliver):
             user={"id": "VXNlcjpvdGhlcg==", "email": "x@example.com"},
             userEmail="x@example.com",
         ),
-        "TOP",
+        "TOP1",
     )
     deliver("ORDER_CREATED", earlier)
 
@@ -158,11 +158,11 @@ def test_activity_rule_skip_leaves_an_inactive_uplines_level_unpaid(
 ):
     top, sleepy, ref42 = chain
     make_plan(levels=3, level_rates=["0.10", "0.05", "0.02"], activity_days=30, upline_rule="skip")
-    _top_sold_recently(deliver)  # TOP: 10 % x 111.00 = 11.10 as level 1 of its own sale
+    _top_sold_recently(deliver)  # TOP1: 10 % x 111.00 = 11.10 as level 1 of its own sale
 
     deliver("order_created")
 
-    # REF42 L1 11.10; SLEEPY (no sale in 30 days) skipped; TOP L3 2 % x 111.00 = 2.22
+    # REF42 L1 11.10; SLEEPY (no sale in 30 days) skipped; TOP1 L3 2 % x 111.00 = 2.22
     assert balances(ref42) == {"frozen": D("11.10")}
     assert balances(sleepy) == {}
     assert balances(top) == {"frozen": D("13.32")}  # 11.10 + 2.22
@@ -177,7 +177,7 @@ def test_activity_rule_pass_up_gives_the_level_to_the_next_active_ancestor(
 
     deliver("order_created")
 
-    # SLEEPY is passed over: TOP takes level 2, 5 % x 111.00 = 5.55
+    # SLEEPY is passed over: TOP1 takes level 2, 5 % x 111.00 = 5.55
     assert record_of(ORDER_23).chain == [
         {"level": 1, "distributor": ref42.pk, "grade": None},
         {"level": 2, "distributor": top.pk, "grade": None},
@@ -186,9 +186,9 @@ def test_activity_rule_pass_up_gives_the_level_to_the_next_active_ancestor(
     assert balances(top) == {"frozen": D("16.65")}  # 11.10 + 5.55
 
 
-def test_a_suspended_upline_does_not_earn(installation, make_distributor, deliver):
-    up = make_distributor("UP1", status=DistributorStatus.SUSPENDED)
-    ref42 = make_distributor("REF42", parent=up)
+def test_a_suspended_upline_does_not_earn(installation, make_seller, deliver):
+    up = make_seller("UP01", status=DistributorStatus.SUSPENDED)
+    ref42 = make_seller("REF42", parent=up)
 
     deliver("order_created")
 
@@ -197,10 +197,10 @@ def test_a_suspended_upline_does_not_earn(installation, make_distributor, delive
 
 
 def test_self_referral_is_refused_unless_the_plan_pays_self_purchase(
-    installation, make_distributor, make_plan, deliver
+    installation, make_seller, make_plan, deliver
 ):
     # Given the buyer chen is herself distributor CHEN and uses her own code
-    chen = make_distributor("CHEN", saleor_user_id=CHEN_ID)
+    chen = make_seller("CHEN", saleor_user_id=CHEN_ID)
     deliver("ORDER_CREATED", set_ref(payload_of("order_created"), "CHEN"))
 
     record = record_of(ORDER_23)

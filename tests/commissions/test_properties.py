@@ -142,7 +142,7 @@ def _setup(
         installation, saleor_user_id="u-root", email="root@example.com", code="ROOT"
     )
     mid = network_actions.add_distributor(
-        installation, saleor_user_id="u-mid", email="mid@example.com", code="MID", parent=root
+        installation, saleor_user_id="u-mid", email="mid@example.com", code="MID1", parent=root
     )
     network_actions.add_distributor(
         installation, saleor_user_id="u-leaf", email="leaf@example.com", code="LEAF", parent=mid

@@ -43,25 +43,27 @@ def order_id(name: str) -> str:
 
 
 @pytest.fixture
-def ref42_chain(make_distributor):
-    """UP1 ← REF42: the promoter of the captured story and its parent."""
-    up1 = make_distributor("UP1")
-    ref42 = make_distributor("REF42", parent=up1)
+def ref42_chain(make_seller):
+    """UP01 ← REF42: the promoter of the captured story and its parent."""
+    up1 = make_seller("UP01")
+    ref42 = make_seller("REF42", parent=up1)
     return ref42, up1
 
 
 def test_order_23_captured_deliveries_over_http_accrue_freeze_refund_and_settle(
-    installation, ref42_chain, post_delivery
+    captured_installation, make_seller, post_delivery
 ):
-    # Given the default plan (2 levels: 10 %, 5 %; cap 30 %; net base; 7 freeze days)
-    ref42, up1 = ref42_chain
+    # Given UP01 ← REF42 in the installation the real Saleor signed for, and the default
+    # plan (2 levels: 10 %, 5 %; cap 30 %; net base; 7 freeze days)
+    up1 = make_seller("UP01", inst=captured_installation)
+    ref42 = make_seller("REF42", parent=up1, inst=captured_installation)
 
     # When every captured delivery of order #23 arrives, signed by the real Saleor
     responses = [post_delivery(load_delivery(name)) for name in ORDER_23_DELIVERIES]
 
     # Then: lines Tee 2 x 18.00 = 36.00 and Plimsolls 75.00 (net; tax 0, shipping 0).
     # Level 1 REF42: 10 % x 36.00 = 3.60, 10 % x 75.00 = 7.50.
-    # Level 2 UP1:    5 % x 36.00 = 1.80,  5 % x 75.00 = 3.75.
+    # Level 2 UP01:    5 % x 36.00 = 1.80,  5 % x 75.00 = 3.75.
     # One Tee of two was refunded (granted refund line, SUCCESS): the Tee base is 18.00,
     # Tee commissions halve: L1 1.80, L2 0.90. Paid, so everything is frozen.
     assert [r.status_code for r in responses] == [200] * len(ORDER_23_DELIVERIES)
@@ -69,8 +71,8 @@ def test_order_23_captured_deliveries_over_http_accrue_freeze_refund_and_settle(
         [
             (TEE_LINE, 1, "REF42", D("1.80"), "frozen"),
             (PLIMSOLLS_LINE, 1, "REF42", D("7.50"), "frozen"),
-            (TEE_LINE, 2, "UP1", D("0.90"), "frozen"),
-            (PLIMSOLLS_LINE, 2, "UP1", D("3.75"), "frozen"),
+            (TEE_LINE, 2, "UP01", D("0.90"), "frozen"),
+            (PLIMSOLLS_LINE, 2, "UP01", D("3.75"), "frozen"),
         ]
     )
     assert balances(ref42) == {"frozen": D("9.30")}  # 1.80 + 7.50
@@ -102,14 +104,14 @@ def test_order_23_captured_deliveries_over_http_accrue_freeze_refund_and_settle(
 
 
 def test_three_level_chain_with_grade_and_product_overrides(
-    installation, make_distributor, make_grade, make_plan, deliver
+    installation, make_seller, make_grade, make_plan, deliver
 ):
-    # Given ROOT (gold) ← MID ← REF42, and a 3-level plan: 10 %, 5 %, 2 %; gold earns
+    # Given ROOT (gold) ← MID1 ← REF42, and a 3-level plan: 10 %, 5 %, 2 %; gold earns
     # 3.3 % at level 3; the Monospace Tee pays 20 % at level 1 (other levels fall through)
     gold = make_grade("gold")
-    root = make_distributor("ROOT", grade=gold)
-    mid = make_distributor("MID", parent=root)
-    ref42 = make_distributor("REF42", parent=mid)
+    root = make_seller("ROOT", grade=gold)
+    mid = make_seller("MID1", parent=root)
+    ref42 = make_seller("REF42", parent=mid)
     plan = make_plan(
         levels=3,
         level_rates=["0.10", "0.05", "0.02"],
@@ -123,15 +125,15 @@ def test_three_level_chain_with_grade_and_product_overrides(
 
     # Then (bases: Tee 36.00, Plimsolls 75.00):
     # L1 REF42: Tee product rule 20 % x 36.00 = 7.20; Plimsolls level 10 % x 75.00 = 7.50
-    # L2 MID:   Tee falls through to level 5 % x 36.00 = 1.80; Plimsolls 5 % x 75 = 3.75
+    # L2 MID1:   Tee falls through to level 5 % x 36.00 = 1.80; Plimsolls 5 % x 75 = 3.75
     # L3 ROOT (gold): 3.3 % x 36.00 = 1.188 -> 1.18 (down); 3.3 % x 75.00 = 2.475 -> 2.47
     # Sum 23.90 <= cap 50 % x 111.00 = 55.50, so the cap does not bind.
     assert commissions_of(ORDER_23) == sorted(
         [
             (TEE_LINE, 1, "REF42", D("7.20"), "frozen"),
             (PLIMSOLLS_LINE, 1, "REF42", D("7.50"), "frozen"),
-            (TEE_LINE, 2, "MID", D("1.80"), "frozen"),
-            (PLIMSOLLS_LINE, 2, "MID", D("3.75"), "frozen"),
+            (TEE_LINE, 2, "MID1", D("1.80"), "frozen"),
+            (PLIMSOLLS_LINE, 2, "MID1", D("3.75"), "frozen"),
             (TEE_LINE, 3, "ROOT", D("1.18"), "frozen"),
             (PLIMSOLLS_LINE, 3, "ROOT", D("2.47"), "frozen"),
         ]
@@ -145,10 +147,10 @@ def test_three_level_chain_with_grade_and_product_overrides(
 
 
 def test_cap_scales_every_commission_down_and_never_rounds_above_it(
-    installation, make_distributor, make_plan, deliver
+    installation, make_seller, make_plan, deliver
 ):
-    # Given UP1 ← REF42 and a plan paying 30 % + 20 % capped at 40 % of the base
-    ref42 = make_distributor("REF42", parent=make_distributor("UP1"))
+    # Given UP01 ← REF42 and a plan paying 30 % + 20 % capped at 40 % of the base
+    ref42 = make_seller("REF42", parent=make_seller("UP01"))
     make_plan(levels=2, level_rates=["0.30", "0.20"], cap_rate="0.40")
 
     # When order #23 (base 36.00 + 75.00 = 111.00) is placed
@@ -162,19 +164,17 @@ def test_cap_scales_every_commission_down_and_never_rounds_above_it(
         [
             (TEE_LINE, 1, "REF42", D("8.64"), "frozen"),
             (PLIMSOLLS_LINE, 1, "REF42", D("18.00"), "frozen"),
-            (TEE_LINE, 2, "UP1", D("5.76"), "frozen"),
-            (PLIMSOLLS_LINE, 2, "UP1", D("12.00"), "frozen"),
+            (TEE_LINE, 2, "UP01", D("5.76"), "frozen"),
+            (PLIMSOLLS_LINE, 2, "UP01", D("12.00"), "frozen"),
         ]
     )
     assert balances(ref42) == {"frozen": D("26.64")}
 
 
-def test_shipping_and_tax_are_excluded_from_the_base_by_default(
-    installation, make_distributor, deliver
-):
-    # Given UP1 ← REF42, the default plan, and order #23 adapted: one line net 100.00,
+def test_shipping_and_tax_are_excluded_from_the_base_by_default(installation, make_seller, deliver):
+    # Given UP01 ← REF42, the default plan, and order #23 adapted: one line net 100.00,
     # gross 113.00 (13 % VAT), shipping net 10.00 gross 11.30
-    ref42 = make_distributor("REF42", parent=make_distributor("UP1"))
+    ref42 = make_seller("REF42", parent=make_seller("UP01"))
     line = order_line(
         TEE_LINE,
         product_id=TEE_PRODUCT,
@@ -197,15 +197,15 @@ def test_shipping_and_tax_are_excluded_from_the_base_by_default(
     # Then the base is the net line total 100.00: L1 10 % = 10.00, L2 5 % = 5.00
     assert commissions_of(ORDER_23) == [
         (TEE_LINE, 1, "REF42", D("10.00"), "frozen"),
-        (TEE_LINE, 2, "UP1", D("5.00"), "frozen"),
+        (TEE_LINE, 2, "UP01", D("5.00"), "frozen"),
     ]
     assert balances(ref42) == {"frozen": D("10.00")}
 
 
 def test_a_gross_base_with_shipping_included_when_the_plan_says_so(
-    installation, make_distributor, make_plan, deliver
+    installation, make_seller, make_plan, deliver
 ):
-    make_distributor("REF42", parent=make_distributor("UP1"))
+    make_seller("REF42", parent=make_seller("UP01"))
     make_plan(levels=2, level_rates=["0.10", "0.05"], base_kind="gross", include_shipping=True)
     line = order_line(
         TEE_LINE,
@@ -223,21 +223,19 @@ def test_a_gross_base_with_shipping_included_when_the_plan_says_so(
     assert commissions_of(ORDER_23) == sorted(
         [
             (TEE_LINE, 1, "REF42", D("11.30"), "frozen"),
-            (TEE_LINE, 2, "UP1", D("5.65"), "frozen"),
+            (TEE_LINE, 2, "UP01", D("5.65"), "frozen"),
             ("shipping", 1, "REF42", D("1.13"), "frozen"),
-            ("shipping", 2, "UP1", D("0.56"), "frozen"),
+            ("shipping", 2, "UP01", D("0.56"), "frozen"),
         ]
     )
 
 
-def test_voucher_coded_order_is_attributed_to_the_voucher_owner(
-    installation, make_distributor, deliver
-):
-    # Given VOUCHY (under UP1) owns voucher CHEN-VIP, and order #23 adapted: no ref, the
+def test_voucher_coded_order_is_attributed_to_the_voucher_owner(installation, make_seller, deliver):
+    # Given VOUCHY (under UP01) owns voucher CHEN-VIP, and order #23 adapted: no ref, the
     # voucher took 10 % off every line (already inside line prices) and is repeated as an
     # order-level discount of 11.10, which must not be subtracted again (§10.3)
-    up1 = make_distributor("UP1")
-    vouchy = make_distributor("VOUCHY", parent=up1)
+    up1 = make_seller("UP01")
+    vouchy = make_seller("VOUCHY", parent=up1)
     commission_actions.assign_voucher(installation, code="chen-vip", distributor=vouchy)
     payload = set_ref(
         adapted(
@@ -276,7 +274,7 @@ def test_voucher_coded_order_is_attributed_to_the_voucher_owner(
     deliver("ORDER_CREATED", payload)
 
     # Then bases are Tee 32.40 and Plimsolls 67.50 (99.90 in all):
-    # L1 VOUCHY: 3.24 + 6.75 = 9.99;  L2 UP1: 1.62 + 3.375 -> 3.37, so 4.99
+    # L1 VOUCHY: 3.24 + 6.75 = 9.99;  L2 UP01: 1.62 + 3.375 -> 3.37, so 4.99
     record = record_of(ORDER_23)
     assert record.attribution_source == AttributionSource.VOUCHER
     assert record.attributed_distributor == vouchy
@@ -300,7 +298,7 @@ def test_full_refund_after_payout_claws_back_below_zero_then_nets_with_a_new_ord
             updated_at="2026-11-26T15:17:50.5+00:00",
         ),
     )
-    # L1 REF42: 4.50 + 0.597 -> 0.59 = 5.09;  L2 UP1: 2.25 + 0.2985 -> 0.29 = 2.54
+    # L1 REF42: 4.50 + 0.597 -> 0.59 = 5.09;  L2 UP01: 2.25 + 0.2985 -> 0.29 = 2.54
     assert balances(ref42) == {"frozen": D("5.09")}
     # ... settled after the 7 freeze days, and REF42 withdraws everything
     assert (
@@ -322,7 +320,7 @@ def test_full_refund_after_payout_claws_back_below_zero_then_nets_with_a_new_ord
     deliver("ORDER_FULLY_REFUNDED", refund)
 
     # Then both commissions are clawed back from available, which goes below zero for
-    # REF42 (it was paid out) and to zero for UP1; nothing is capped.
+    # REF42 (it was paid out) and to zero for UP01; nothing is capped.
     assert balances(ref42) == {"available": D("-5.09"), "paid": D("5.09")}
     assert balances(up1) == {}
     clawbacks = LedgerEntry.objects.filter(code=EntryCode.CLAWBACK, account=account)
@@ -365,7 +363,7 @@ def test_cancelled_order_reverses_its_pending_commissions(installation, ref42_ch
     assert commissions_of(order_24) == sorted(
         [
             (HOODIE_LINE, 1, "REF42", D("0"), "reversed"),
-            (HOODIE_LINE, 2, "UP1", D("0"), "reversed"),
+            (HOODIE_LINE, 2, "UP01", D("0"), "reversed"),
         ]
     )
     assert balances(ref42) == {}
@@ -414,9 +412,9 @@ def test_an_order_edited_after_placement_is_recomputed(installation, ref42_chain
     assert commissions_of(order_24) == sorted(
         [
             (HOODIE_LINE, 1, "REF42", D("7.00"), "pending"),
-            (HOODIE_LINE, 2, "UP1", D("3.50"), "pending"),
+            (HOODIE_LINE, 2, "UP01", D("3.50"), "pending"),
             ("TmV3TGluZQ==", 1, "REF42", D("1.80"), "pending"),
-            ("TmV3TGluZQ==", 2, "UP1", D("0.90"), "pending"),
+            ("TmV3TGluZQ==", 2, "UP01", D("0.90"), "pending"),
         ]
     )
     assert balances(ref42) == {"pending": D("8.80")}  # 7.00 + 1.80
@@ -485,10 +483,10 @@ def test_an_expired_snapshot_with_the_same_updated_at_wins_and_is_never_undone(
 
 
 def test_a_ref_set_by_staff_after_placement_attributes_the_order(
-    installation, make_distributor, deliver
+    installation, make_seller, deliver
 ):
     # Given order #23 without any ref, placed by a customer with no binding
-    ref42 = make_distributor("REF42")
+    ref42 = make_seller("REF42")
     deliver("ORDER_CREATED", set_ref(payload_of("order_created"), None))
     assert record_of(ORDER_23).attribution_source == AttributionSource.NONE
     assert balances(ref42) == {}
@@ -502,11 +500,9 @@ def test_a_ref_set_by_staff_after_placement_attributes_the_order(
     assert balances(ref42) == {"frozen": D("11.10")}
 
 
-def test_a_new_ref_after_settlement_does_not_move_the_money(
-    installation, make_distributor, deliver
-):
-    ref42 = make_distributor("REF42")
-    other = make_distributor("OTHER")
+def test_a_new_ref_after_settlement_does_not_move_the_money(installation, make_seller, deliver):
+    ref42 = make_seller("REF42")
+    other = make_seller("OTHER")
     deliver("order_created")
     deliver("order_fulfilled")
     commission_actions.settle_matured_commissions(now=parse_time("2026-12-04T00:00:00+00:00"))
@@ -521,10 +517,8 @@ def test_a_new_ref_after_settlement_does_not_move_the_money(
     assert balances(other) == {}
 
 
-def test_binding_attributes_an_order_without_ref_or_voucher(
-    installation, make_distributor, deliver
-):
-    bound = make_distributor("BOUND")
+def test_binding_attributes_an_order_without_ref_or_voucher(installation, make_seller, deliver):
+    bound = make_seller("BOUND")
     CustomerBinding.objects.create(
         installation=installation,
         customer_saleor_id=CHEN_ID,

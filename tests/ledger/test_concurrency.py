@@ -95,9 +95,9 @@ def test_fifty_parallel_holds_never_hold_more_than_the_balance(inst):
 
 
 def test_parallel_deliveries_and_adjustments_on_the_same_accounts_lose_nothing(inst):
-    # Given UP1 ← REF42 and the default plan (order #23: L1 11.10, L2 5.55)
+    # Given UP01 ← REF42 and the default plan (order #23: L1 11.10, L2 5.55)
     up1 = network_actions.add_distributor(
-        inst, saleor_user_id="u-up", email="u@example.com", code="UP1"
+        inst, saleor_user_id="u-up", email="u@example.com", code="UP01"
     )
     ref42 = network_actions.add_distributor(
         inst, saleor_user_id="u-r", email="r@example.com", code="REF42", parent=up1
@@ -137,7 +137,7 @@ def test_parallel_deliveries_and_adjustments_on_the_same_accounts_lose_nothing(i
 
     # Then nothing failed, each order was applied once, and nothing was lost:
     # REF42 frozen 12 x 11.10 = 133.20, available 8 x 1.25 = 10.00;
-    # UP1 frozen 12 x 5.55 = 66.60, available 10.00.
+    # UP01 frozen 12 x 5.55 = 66.60, available 10.00.
     assert [r for r in results if isinstance(r, Exception)] == []
     assert sum(1 for r in results if str(r).startswith("reconciled")) == 12
     assert balances(ref42) == {"frozen": D("133.20"), "available": D("10.00")}
@@ -147,9 +147,9 @@ def test_parallel_deliveries_and_adjustments_on_the_same_accounts_lose_nothing(i
 
 
 def test_settlement_racing_refunds_converges(inst):
-    # Given UP1 ← REF42 and 10 copies of order #23, paid and fulfilled, matured
+    # Given UP01 ← REF42 and 10 copies of order #23, paid and fulfilled, matured
     up1 = network_actions.add_distributor(
-        inst, saleor_user_id="u-up", email="u@example.com", code="UP1"
+        inst, saleor_user_id="u-up", email="u@example.com", code="UP01"
     )
     ref42 = network_actions.add_distributor(
         inst, saleor_user_id="u-r", email="r@example.com", code="REF42", parent=up1
@@ -173,7 +173,7 @@ def test_settlement_racing_refunds_converges(inst):
 
     # Then, whichever came first (a reversal in frozen, or a clawback in available), every
     # order ends at Tee half + Plimsolls: REF42 10 x (1.80 + 7.50) = 93.00,
-    # UP1 10 x (0.90 + 3.75) = 46.50, all available.
+    # UP01 10 x (0.90 + 3.75) = 46.50, all available.
     assert [r for r in results if isinstance(r, Exception)] == []
     assert balances(ref42) == {"available": D("93.00")}
     assert balances(up1) == {"available": D("46.50")}

@@ -21,8 +21,8 @@ def usd(amount: str) -> Money:
 
 
 @pytest.fixture
-def alice(make_distributor):
-    return make_distributor("ALICE")
+def alice(make_seller):
+    return make_seller("ALICE")
 
 
 @pytest.fixture

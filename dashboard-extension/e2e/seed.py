@@ -1,0 +1,101 @@
+"""Seed a fresh database for the dashboard extension's end-to-end tests.
+
+Usage: DATABASE_URL=postgres://…/x_e2e python seed.py <jwks.json> <api-url> <app-id>
+
+Drops and re-creates the database (its name must end in `_e2e`), migrates it, and writes,
+through the service's own actions, an installation whose JWKS is the test's key (so the test
+can mint dashboard tokens Saleor-style) and a network: a root distributor with a team larger
+than one page, grades, an applicant. Prints what the test needs as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from urllib.parse import urlsplit
+
+import psycopg
+from psycopg import sql
+
+
+def recreate_database(url: str) -> None:
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    if not name.endswith("_e2e"):
+        raise SystemExit(f"refusing to reset {name!r}: an e2e database name ends in _e2e")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def main(jwks_path: str, api_url: str, app_id: str) -> None:
+    recreate_database(os.environ["DATABASE_URL"])
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saleor_distribution.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.utils import timezone
+    from graphql_relay import to_global_id
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+    from saleor_distribution.core.secrets import Secret
+    from saleor_distribution.installations.models import Installation
+    from saleor_distribution.network.actions import add_distributor
+    from saleor_distribution.network.models import DistributorStatus, Grade
+
+    with open(jwks_path) as handle:
+        jwks = json.load(handle)
+    installation = Installation.objects.create(
+        saleor_api_url=api_url,
+        saleor_domain=urlsplit(api_url).netloc,
+        app_id=app_id,
+        auth_token=Secret("e2e-app-token-0123456789abcdef"),
+        jwks=jwks,
+        jwks_fetched_at=timezone.now(),
+    )
+    # No action creates grades yet; they are plain configuration rows.
+    silver = Grade.objects.create(installation=installation, name="银牌", rank=1)
+    Grade.objects.create(installation=installation, name="金牌", rank=2)
+
+    def user(n: int) -> str:
+        return to_global_id("User", n)
+
+    root = add_distributor(
+        installation, saleor_user_id=user(48), email="chen.xiaoyu@example.com",
+        code="CHEN888", display_name="陈晓雨", grade=silver,
+    )
+    direct = [
+        add_distributor(
+            installation, saleor_user_id=user(100 + i), email=f"member{i}@example.com",
+            parent=root, code=f"M{i:03d}X", display_name=f"团队成员 {i}",
+        )
+        for i in range(60)  # more than one page of the team tree (50)
+    ]
+    for i in range(3):
+        add_distributor(
+            installation, saleor_user_id=user(300 + i), email=f"second{i}@example.com",
+            parent=direct[0], code=f"S{i:03d}Y", display_name=f"二级成员 {i}",
+        )
+    applicant = add_distributor(
+        installation, saleor_user_id=user(500), email="applicant@example.com",
+        code="WANG777", display_name="王申请", status=DistributorStatus.APPLIED,
+    )
+    print(
+        json.dumps(
+            {
+                "apiUrl": api_url,
+                "root": {"id": to_global_id("Distributor", root.pk), "code": root.code, "userId": user(48)},
+                "firstDirect": {"id": to_global_id("Distributor", direct[0].pk), "code": direct[0].code},
+                "applicant": {"id": to_global_id("Distributor", applicant.pk), "code": applicant.code},
+                "directCount": len(direct),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])
