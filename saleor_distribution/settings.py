@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "saleor_distribution.installations",
     "saleor_distribution.webhooks",
     "saleor_distribution.network",
+    "saleor_distribution.ledger",
+    "saleor_distribution.commissions",
     "graphene_django",
     "saleor_distribution.graphql",
 ]
@@ -157,6 +159,10 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-sweep-inbox": {
         "task": "saleor_distribution.webhooks.tasks.sweep_inbox",
         "schedule": 60.0,
+    },
+    "commissions-settle-matured": {
+        "task": "saleor_distribution.commissions.tasks.settle_matured_commissions",
+        "schedule": 600.0,
     },
     "installations-check-tokens": {
         "task": "saleor_distribution.installations.tasks.check_installation_tokens",

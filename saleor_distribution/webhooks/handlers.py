@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 
+from saleor_distribution.commissions import actions as commission_actions
 from saleor_distribution.installations.actions import mark_installation_removed
 from saleor_distribution.network import actions as network_actions
 from saleor_distribution.saleor import payloads
@@ -28,11 +29,17 @@ if TYPE_CHECKING:
 Handler = Callable[["InboxDelivery"], str]
 
 
-def record_order(delivery: InboxDelivery) -> str:
+def reconcile_order(delivery: InboxDelivery) -> str:
+    """Every order event, ORDER_METADATA_UPDATED included, is the same reconciliation: the
+    snapshot it carries, not the event's name, decides (APP-CONTRACT §10.6). A ref set by
+    staff after placement re-attributes the order only while none of its commissions has
+    settled (see `commissions.actions.reconcile_order`)."""
     event = payloads.parse_event(payloads.OrderEvent, delivery.body)
     if event.order is None:
         return "ignored: the order no longer exists"
-    return f"recorded order {event.order.number} ({event.order.status})"
+    return commission_actions.reconcile_order(
+        delivery.installation, event.order, issued_at=event.issued_at, delivery_id=delivery.pk
+    )
 
 
 def record_checkout(delivery: InboxDelivery) -> str:
@@ -83,7 +90,7 @@ def ignore_unsubscribed(delivery: InboxDelivery) -> str:
 
 
 HANDLERS: dict[str, Handler] = {
-    **{event: record_order for event in ORDER_EVENTS},
+    **{event: reconcile_order for event in ORDER_EVENTS},
     **{event: record_checkout for event in CHECKOUT_EVENTS},
     **{event: bind_invited_customer for event in CUSTOMER_EVENTS},
     "APP_DELETED": handle_app_deleted,

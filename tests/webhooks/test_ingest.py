@@ -52,7 +52,7 @@ def test_stored_delivery_keeps_what_an_audit_needs(captured_installation, post_d
     # Eager mode (no broker): processed right after the commit.
     assert row.status == DeliveryStatus.PROCESSED
     assert row.attempts == 1
-    assert row.outcome == "recorded order 23 (UNFULFILLED)"
+    assert row.outcome == "reconciled order 23 v1 (UNFULFILLED): 0 commissions, 0 ledger entries"
 
 
 def _store(installation, name):

@@ -1,0 +1,429 @@
+"""Writing to the ledger. One entry point, `post`, and the use cases built on it.
+
+`post` is the only code that writes entries or cached totals. Inside one transaction it
+locks the affected accounts in primary-key order, applies idempotency, writes the entries
+and adds them to the cached totals with `F()`. A move between buckets is a balanced pair
+of entries (same code, opposite amounts). Amounts are `Money`, already quantized to the
+currency's minor unit; mixing currencies on one account raises.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Case, DecimalField, F, Value, When
+from django.utils import timezone
+
+from saleor_distribution.core.money import CurrencyMismatch, Money
+from saleor_distribution.ledger.error_codes import LedgerErrorCode
+from saleor_distribution.ledger.lock_objects import accounts_for_update
+from saleor_distribution.ledger.models import Account, Bucket, EntryCode, LedgerEntry
+
+logger = logging.getLogger(__name__)
+
+MAX_POSTINGS = 10_000
+MONEY_FIELD = DecimalField(max_digits=20, decimal_places=3)
+
+
+class IdempotencyConflict(Exception):
+    """An idempotency key was posted again with different contents. Never silently ignored:
+    it means two different business actions derived the same key (a bug), or a caller is
+    retrying with changed data."""
+
+
+@dataclass(frozen=True)
+class Posting:
+    """One entry to write: `amount` (signed) into `bucket` of the distributor's account in
+    `amount.currency`."""
+
+    distributor_id: int
+    bucket: str
+    amount: Money
+    code: str
+    idempotency_key: str
+    reference_type: str = ""
+    reference_id: str = ""
+    reason: str = ""
+    actor: str = ""
+
+    def same_as(self, entry: LedgerEntry, account: Account) -> bool:
+        return (
+            account.distributor_id == self.distributor_id
+            and account.currency == self.amount.currency
+            and entry.bucket == self.bucket
+            and entry.amount == self.amount.amount
+            and entry.code == self.code
+            and entry.reference_type == self.reference_type
+            and entry.reference_id == self.reference_id
+            and entry.reason == self.reason
+            and entry.actor == self.actor
+        )
+
+
+@dataclass(frozen=True)
+class PostResult:
+    entries: list[LedgerEntry]
+    created: bool  # False: every key existed with the same contents; nothing changed
+
+
+def move_postings(
+    *,
+    distributor_id: int,
+    amount: Money,
+    from_bucket: str,
+    to_bucket: str,
+    code: str,
+    key: str,
+    reference_type: str = "",
+    reference_id: str = "",
+    reason: str = "",
+    actor: str = "",
+) -> list[Posting]:
+    """A balanced pair moving `amount` between two buckets of one account."""
+    assert from_bucket != to_bucket
+    assert amount.amount > 0, "a move carries a positive amount"
+    common = {
+        "distributor_id": distributor_id,
+        "code": code,
+        "reference_type": reference_type,
+        "reference_id": reference_id,
+        "reason": reason,
+        "actor": actor,
+    }
+    return [
+        Posting(
+            bucket=from_bucket, amount=-amount, idempotency_key=f"{key}:{from_bucket}", **common
+        ),
+        Posting(bucket=to_bucket, amount=amount, idempotency_key=f"{key}:{to_bucket}", **common),
+    ]
+
+
+def _validate(postings: Sequence[Posting]) -> None:
+    assert len(postings) <= MAX_POSTINGS, "post in smaller batches"
+    keys = [p.idempotency_key for p in postings]
+    if len(set(keys)) != len(keys):
+        raise IdempotencyConflict("the same idempotency key appears twice in one posting")
+    for posting in postings:
+        Bucket(posting.bucket)
+        EntryCode(posting.code)
+        if not posting.idempotency_key:
+            raise ValueError("every entry needs an idempotency key")
+        if posting.amount.amount == 0:
+            raise ValueError(f"zero amount for {posting.idempotency_key}")
+        if not posting.amount.is_quantized:
+            raise ValueError(
+                f"{posting.amount} is not quantized to the currency's minor unit "
+                f"({posting.idempotency_key})"
+            )
+
+
+def lock_accounts(
+    installation_id: int, pairs: set[tuple[int, str]]
+) -> dict[tuple[int, str], Account]:
+    """Get or create the accounts of (distributor id, currency) pairs, then lock them all in
+    primary-key order. Must run inside a transaction."""
+    found = {(a.distributor_id, a.currency): a for a in accounts_for_update(installation_id, pairs)}
+    if len(found) < len(pairs):
+        Account.objects.bulk_create(
+            [
+                Account(installation_id=installation_id, distributor_id=d, currency=c)
+                for (d, c) in sorted(pairs - set(found))
+            ],
+            ignore_conflicts=True,
+        )
+        found = {
+            (a.distributor_id, a.currency): a for a in accounts_for_update(installation_id, pairs)
+        }
+    assert set(found) == pairs
+    return found
+
+
+def open_account(installation_id: int, distributor_id: int, currency: str) -> Account:
+    """The distributor's account in `currency`, created if it does not exist yet (safe
+    when two callers open it at once)."""
+    Account.objects.bulk_create(
+        [
+            Account(
+                installation_id=installation_id, distributor_id=distributor_id, currency=currency
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    return Account.objects.get(
+        installation_id=installation_id, distributor_id=distributor_id, currency=currency
+    )
+
+
+def post(
+    installation_id: int,
+    postings: Sequence[Posting],
+    *,
+    no_negative: Collection[str] = (),
+    locked_accounts: dict[tuple[int, str], Account] | None = None,
+    keys_are_new: bool = False,
+) -> PostResult:
+    """Write `postings` once.
+
+    Same keys with the same contents: the existing entries are returned and nothing changes.
+    A key that exists with different contents, or a batch of which only some keys exist,
+    raises `IdempotencyConflict`. `no_negative` names buckets this posting may not take
+    below zero (checked under the account locks, so concurrent posts cannot both pass).
+    `locked_accounts` are accounts the caller already locked in this transaction
+    (`lock_accounts`); the others are locked here. `keys_are_new` skips looking for
+    existing keys when the caller derived them from state it holds locked (a replay then
+    fails on the unique constraint, as an `IdempotencyConflict`, instead of being returned).
+    """
+    _validate(postings)
+    if not postings:
+        return PostResult([], created=False)
+    pairs = {(p.distributor_id, p.amount.currency) for p in postings}
+    # A caller that locked the accounts runs the transaction: no savepoint of our own.
+    with transaction.atomic(savepoint=locked_accounts is None):
+        if locked_accounts is not None and pairs <= set(locked_accounts):
+            accounts = locked_accounts
+        else:
+            accounts = lock_accounts(installation_id, pairs)
+        by_pk = {a.pk: a for a in accounts.values()}
+        existing = (
+            {}
+            if keys_are_new
+            else {
+                e.idempotency_key: e
+                for e in LedgerEntry.objects.filter(
+                    installation_id=installation_id,
+                    idempotency_key__in=[p.idempotency_key for p in postings],
+                )
+            }
+        )
+        if existing:
+            return PostResult(_check_replay(postings, existing, by_pk), created=False)
+
+        deltas: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+        for posting in postings:
+            account = accounts[(posting.distributor_id, posting.amount.currency)]
+            deltas[account.pk][posting.bucket] += posting.amount.amount
+        for account_pk, buckets in deltas.items():
+            account = by_pk[account_pk]
+            for bucket in no_negative:
+                after = getattr(account, bucket) + buckets.get(bucket, Decimal(0))
+                if after < 0:
+                    raise ValidationError(
+                        {
+                            "amount": ValidationError(
+                                "The %(bucket)s balance is %(balance)s %(currency)s: "
+                                "not enough for this.",
+                                code=LedgerErrorCode.INSUFFICIENT_FUNDS.value,
+                                params={
+                                    "bucket": bucket,
+                                    "balance": getattr(account, bucket),
+                                    "currency": account.currency,
+                                },
+                            )
+                        }
+                    )
+
+        now = timezone.now()
+        entries = [
+            LedgerEntry(
+                installation_id=installation_id,
+                account=accounts[(p.distributor_id, p.amount.currency)],
+                bucket=p.bucket,
+                amount=p.amount.amount,
+                code=p.code,
+                reference_type=p.reference_type,
+                reference_id=p.reference_id,
+                idempotency_key=p.idempotency_key,
+                reason=p.reason,
+                actor=p.actor,
+                created_at=now,
+            )
+            for p in postings
+        ]
+        try:
+            LedgerEntry.objects.bulk_create(entries)
+        except IntegrityError as exc:
+            # Only reachable when the same key was posted concurrently to another account
+            # (the account locks serialise everything else): different contents.
+            raise IdempotencyConflict("an idempotency key was posted concurrently") from exc
+        _add_to_cached_totals(deltas)
+    return PostResult(entries, created=True)
+
+
+def _add_to_cached_totals(deltas: dict[int, dict[str, Decimal]]) -> None:
+    """One UPDATE for every account of the posting; the rows are already locked (in pk
+    order), so the order this statement visits them in does not matter."""
+    changes = {}
+    for bucket in Bucket.values:
+        whens = [
+            When(pk=account_pk, then=Value(buckets[bucket]))
+            for account_pk, buckets in sorted(deltas.items())
+            if buckets.get(bucket)
+        ]
+        if whens:
+            changes[bucket] = F(bucket) + Case(
+                *whens, default=Value(Decimal(0)), output_field=MONEY_FIELD
+            )
+    if changes:
+        Account.objects.filter(pk__in=sorted(deltas)).update(**changes)
+
+
+def _check_replay(
+    postings: Sequence[Posting], existing: dict[str, LedgerEntry], accounts: dict[int, Account]
+) -> list[LedgerEntry]:
+    entries = []
+    for posting in postings:
+        entry = existing.get(posting.idempotency_key)
+        if entry is None:
+            raise IdempotencyConflict(
+                f"only part of a posting exists already (missing {posting.idempotency_key})"
+            )
+        account = accounts.get(entry.account_id)
+        if account is None or not posting.same_as(entry, account):
+            logger.error(
+                "Idempotency key reused with different contents",
+                extra={"idempotency_key": posting.idempotency_key},
+            )
+            raise IdempotencyConflict(f"{posting.idempotency_key} exists with different contents")
+        entries.append(entry)
+    return entries
+
+
+def _account_money(account: Account, amount: Money) -> None:
+    if amount.currency != account.currency:
+        raise CurrencyMismatch(f"a {account.currency} account cannot take {amount.currency}")
+    if amount.amount <= 0:
+        raise ValidationError(
+            {
+                "amount": ValidationError(
+                    "The amount must be positive.", code=LedgerErrorCode.INVALID_AMOUNT.value
+                )
+            }
+        )
+
+
+def _withdrawal_move(
+    account: Account,
+    amount: Money,
+    *,
+    withdrawal_id: str,
+    idempotency_key: str,
+    from_bucket: str,
+    to_bucket: str,
+    code: str,
+) -> PostResult:
+    _account_money(account, amount)
+    return post(
+        account.installation_id,
+        move_postings(
+            distributor_id=account.distributor_id,
+            amount=amount,
+            from_bucket=from_bucket,
+            to_bucket=to_bucket,
+            code=code,
+            key=idempotency_key,
+            reference_type="withdrawal",
+            reference_id=withdrawal_id,
+        ),
+        # Checked under the account lock: concurrent withdrawals cannot both pass.
+        no_negative=(from_bucket,),
+    )
+
+
+def hold_withdrawal(
+    account: Account, amount: Money, *, withdrawal_id: str, idempotency_key: str
+) -> PostResult:
+    """Reserve funds for a withdrawal: available → withdrawing. Refuses to take available
+    below zero; two concurrent holds on one account are serialised by its row lock."""
+    return _withdrawal_move(
+        account,
+        amount,
+        withdrawal_id=withdrawal_id,
+        idempotency_key=idempotency_key,
+        from_bucket=Bucket.AVAILABLE,
+        to_bucket=Bucket.WITHDRAWING,
+        code=EntryCode.WITHDRAWAL_HELD,
+    )
+
+
+def post_withdrawal(
+    account: Account, amount: Money, *, withdrawal_id: str, idempotency_key: str
+) -> PostResult:
+    """The payout went through: withdrawing → paid."""
+    return _withdrawal_move(
+        account,
+        amount,
+        withdrawal_id=withdrawal_id,
+        idempotency_key=idempotency_key,
+        from_bucket=Bucket.WITHDRAWING,
+        to_bucket=Bucket.PAID,
+        code=EntryCode.WITHDRAWAL_PAID,
+    )
+
+
+def void_withdrawal(
+    account: Account, amount: Money, *, withdrawal_id: str, idempotency_key: str
+) -> PostResult:
+    """The withdrawal failed or was rejected: the hold goes back, withdrawing → available."""
+    return _withdrawal_move(
+        account,
+        amount,
+        withdrawal_id=withdrawal_id,
+        idempotency_key=idempotency_key,
+        from_bucket=Bucket.WITHDRAWING,
+        to_bucket=Bucket.AVAILABLE,
+        code=EntryCode.WITHDRAWAL_RELEASED,
+    )
+
+
+def adjust_balance(
+    account: Account,
+    amount: Money,
+    *,
+    bucket: str,
+    reason: str,
+    staff_user_id: str,
+    idempotency_key: str,
+    allow_negative: bool = False,
+) -> PostResult:
+    """A staff correction: one signed entry with the reason and who made it. By default it
+    may not take the bucket below zero (`allow_negative` for a deliberate debit)."""
+    if amount.currency != account.currency:
+        raise CurrencyMismatch(f"a {account.currency} account cannot take {amount.currency}")
+    errors = {}
+    if not reason.strip():
+        errors["reason"] = ValidationError(
+            "Say why the balance is adjusted.", code=LedgerErrorCode.REQUIRED.value
+        )
+    if not staff_user_id:
+        errors["staff_user_id"] = ValidationError(
+            "An adjustment needs the staff member's id.", code=LedgerErrorCode.REQUIRED.value
+        )
+    if amount.amount == 0 or not amount.is_quantized:
+        errors["amount"] = ValidationError(
+            "The amount must be non-zero, in the currency's minor unit.",
+            code=LedgerErrorCode.INVALID_AMOUNT.value,
+        )
+    if errors:
+        raise ValidationError(errors)
+    return post(
+        account.installation_id,
+        [
+            Posting(
+                distributor_id=account.distributor_id,
+                bucket=Bucket(bucket),
+                amount=amount,
+                code=EntryCode.ADJUSTMENT,
+                idempotency_key=idempotency_key,
+                reference_type="adjustment",
+                reason=reason.strip(),
+                actor=staff_user_id,
+            )
+        ],
+        no_negative=() if allow_negative else (bucket,),
+    )

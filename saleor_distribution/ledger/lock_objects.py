@@ -1,0 +1,25 @@
+"""Row locks of the ledger. Always taken in primary-key order, so two writers that need the
+same accounts queue instead of deadlocking. Callers that also lock commissions lock those
+first (commissions → accounts is the one global order)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
+
+from saleor_distribution.ledger.models import Account
+
+
+def accounts_for_update(
+    installation_id: int, pairs: Iterable[tuple[int, str]]
+) -> QuerySet[Account]:
+    """The accounts of (distributor id, currency) pairs, locked in primary-key order."""
+    who = Q()
+    for distributor_id, currency in sorted(set(pairs)):
+        who |= Q(distributor_id=distributor_id, currency=currency)
+    return (
+        Account.objects.filter(who, installation_id=installation_id)
+        .order_by("pk")
+        .select_for_update(of=("self",))
+    )
