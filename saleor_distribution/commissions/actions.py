@@ -596,12 +596,14 @@ def _reconcile_commissions(
 
     accounts = ledger.lock_accounts(installation.pk, involved) if involved else {}
     created = []
+    plan_version_id = record.plan_version_id
     for target in new_targets:
+        assert plan_version_id is not None, "targets come from a plan version"
         bucket = calculations.target_bucket(facts, None)
         commission = Commission(
             installation=installation,
             order=record,
-            plan_version_id=record.plan_version_id,
+            plan_version_id=plan_version_id,
             line_id=target.line_id,
             level=target.level,
             beneficiary_id=target.beneficiary_id,

@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from saleor_distribution.commissions import calculations
 from saleor_distribution.installations.models import Installation
-from saleor_distribution.ledger.models import MONEY, Account
+from saleor_distribution.ledger.models import MONEY, Account, DecimalOptions
 from saleor_distribution.network.models import Distributor
 
-RATE = {"max_digits": 9, "decimal_places": 6}
+RATE: DecimalOptions = {"max_digits": 9, "decimal_places": 6}
 
 
 class BaseKind(models.TextChoices):

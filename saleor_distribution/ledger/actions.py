@@ -28,7 +28,7 @@ from saleor_distribution.ledger.models import Account, Bucket, EntryCode, Ledger
 logger = logging.getLogger(__name__)
 
 MAX_POSTINGS = 10_000
-MONEY_FIELD = DecimalField(max_digits=20, decimal_places=3)
+MONEY_FIELD: DecimalField[Decimal, Decimal] = DecimalField(max_digits=20, decimal_places=3)
 
 
 class IdempotencyConflict(Exception):
@@ -88,19 +88,19 @@ def move_postings(
     """A balanced pair moving `amount` between two buckets of one account."""
     assert from_bucket != to_bucket
     assert amount.amount > 0, "a move carries a positive amount"
-    common = {
-        "distributor_id": distributor_id,
-        "code": code,
-        "reference_type": reference_type,
-        "reference_id": reference_id,
-        "reason": reason,
-        "actor": actor,
-    }
     return [
         Posting(
-            bucket=from_bucket, amount=-amount, idempotency_key=f"{key}:{from_bucket}", **common
-        ),
-        Posting(bucket=to_bucket, amount=amount, idempotency_key=f"{key}:{to_bucket}", **common),
+            distributor_id=distributor_id,
+            bucket=bucket,
+            amount=signed,
+            code=code,
+            idempotency_key=f"{key}:{bucket}",
+            reference_type=reference_type,
+            reference_id=reference_id,
+            reason=reason,
+            actor=actor,
+        )
+        for bucket, signed in ((from_bucket, -amount), (to_bucket, amount))
     ]
 
 

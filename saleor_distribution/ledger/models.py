@@ -8,13 +8,22 @@ a correction is a new entry.
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from django.db import models
 from django.utils import timezone
 
 from saleor_distribution.installations.models import Installation
 from saleor_distribution.network.models import Distributor
 
-MONEY = {"max_digits": 20, "decimal_places": 3}
+
+class DecimalOptions(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+# Saleor's DEFAULT_MAX_DIGITS / DEFAULT_DECIMAL_PLACES. Typed so `**MONEY` type-checks.
+MONEY: DecimalOptions = {"max_digits": 20, "decimal_places": 3}
 
 
 class Bucket(models.TextChoices):

@@ -120,11 +120,24 @@ class Worker:
         self._log_files.append(log)
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "-A", "saleor_distribution.celery", "worker",
-                "--pool=solo", "-Q", self.queue.name, "-n", f"{self.queue.name}@%h",
-                "--include", "tests.fakes.flaky_handlers",
-                "--without-mingle", "--without-gossip", "--without-heartbeat",
-                "--loglevel", "INFO",
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "saleor_distribution.celery",
+                "worker",
+                "--pool=solo",
+                "-Q",
+                self.queue.name,
+                "-n",
+                f"{self.queue.name}@%h",
+                "--include",
+                "tests.fakes.flaky_handlers",
+                "--without-mingle",
+                "--without-gossip",
+                "--without-heartbeat",
+                "--loglevel",
+                "INFO",
             ],
             cwd=REPO_ROOT,
             env=self.env(),
@@ -220,7 +233,7 @@ def test_delivery_waits_for_a_stopped_worker_and_is_processed_once_it_starts(
     worker.start()
     row = _wait_processed(worker, delivery_id)
     assert row.attempts == 1
-    assert row.outcome == "recorded order 1001 (UNFULFILLED)"
+    assert row.outcome == "reconciled order 1001 v1 (UNFULFILLED): 0 commissions, 0 ledger entries"
     assert row.last_error == ""
     assert row.processed_at is not None
 
@@ -255,7 +268,7 @@ def test_failing_delivery_is_retried_with_backoff_and_shows_its_error(
     row = _wait_processed(worker, delivery_id)
     assert row.attempts > attempts_while_failing
     assert row.last_error == ""
-    assert row.outcome == "recorded order 1002 (UNFULFILLED)"
+    assert row.outcome == "reconciled order 1002 v1 (UNFULFILLED): 0 commissions, 0 ledger entries"
 
 
 def test_sweep_resends_a_delivery_whose_message_was_lost(
@@ -282,4 +295,4 @@ def test_sweep_resends_a_delivery_whose_message_was_lost(
     sweep_inbox.delay()
     row = _wait_processed(worker, delivery_id)
     assert row.attempts == 1
-    assert row.outcome == "recorded order 1003 (UNFULFILLED)"
+    assert row.outcome == "reconciled order 1003 v1 (UNFULFILLED): 0 commissions, 0 ledger entries"

@@ -20,6 +20,22 @@ from saleor_distribution.webhooks.tasks import sweep_inbox
 from tests.fixtures.saleor_deliveries import load_delivery, make_delivery
 
 
+class _Order23Outcome:
+    """Any outcome of the engine for order #23: which delivery is the newest snapshot decides
+    between "reconciled" and "ignored: ... newer snapshot"; these tests are about the inbox."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and other.startswith(
+            ("reconciled order 23 v", "ignored: order 23 has a newer snapshot")
+        )
+
+    def __repr__(self) -> str:
+        return "<an engine outcome for order 23>"
+
+
+ORDER_23_OUTCOME = _Order23Outcome()
+
+
 def _fail(delivery):
     raise RuntimeError("the engine tripped")
 
@@ -66,10 +82,16 @@ def test_failed_processing_is_recorded_and_re_raised_for_a_retry(
     assert row.processed_at is None
     assert row.outcome == ""
 
-    monkeypatch.setitem(handlers.HANDLERS, "ORDER_CREATED", handlers.record_order)
-    assert process_delivery(delivery_id) == "recorded order 23 (UNFULFILLED)"
+    monkeypatch.setitem(handlers.HANDLERS, "ORDER_CREATED", handlers.reconcile_order)
+    assert (
+        process_delivery(delivery_id)
+        == "reconciled order 23 v1 (UNFULFILLED): 0 commissions, 0 ledger entries"
+    )
     assert _state(delivery_id) == (
-        DeliveryStatus.PROCESSED, 3, "", "recorded order 23 (UNFULFILLED)"
+        DeliveryStatus.PROCESSED,
+        3,
+        "",
+        "reconciled order 23 v1 (UNFULFILLED): 0 commissions, 0 ledger entries",
     )
 
 
@@ -84,7 +106,10 @@ def test_failed_processing_without_a_broker_leaves_the_row_failed_and_visible(
     assert response.status_code == 200
     assert response.json()["status"] == "accepted"
     assert _state(response.json()["delivery"]) == (
-        DeliveryStatus.FAILED, 1, "RuntimeError: the engine tripped", ""
+        DeliveryStatus.FAILED,
+        1,
+        "RuntimeError: the engine tripped",
+        "",
     )
 
 
@@ -131,17 +156,15 @@ def test_replay_inbox_failed_processes_the_failed_deliveries_only(
     InboxDelivery.objects.filter(pk=failed_id).update(status=DeliveryStatus.FAILED)
     process_delivery(processed_id)
     processed_before = InboxDelivery.objects.get(pk=processed_id).processed_at
-    monkeypatch.setitem(handlers.HANDLERS, "ORDER_PAID", handlers.record_order)
+    monkeypatch.setitem(handlers.HANDLERS, "ORDER_PAID", handlers.reconcile_order)
     out = StringIO()
 
     call_command("replay_inbox", "--failed", stdout=out)
 
     assert out.getvalue() == "Re-queued 1 deliveries.\n"
-    assert _state(failed_id) == (DeliveryStatus.PROCESSED, 2, "", "recorded order 23 (UNFULFILLED)")
+    assert _state(failed_id) == (DeliveryStatus.PROCESSED, 2, "", ORDER_23_OUTCOME)
     assert _state(pending_id) == (DeliveryStatus.PENDING, 0, "", "")
-    assert _state(processed_id) == (
-        DeliveryStatus.PROCESSED, 1, "", "recorded order 23 (UNFULFILLED)"
-    )
+    assert _state(processed_id) == (DeliveryStatus.PROCESSED, 1, "", ORDER_23_OUTCOME)
     assert InboxDelivery.objects.get(pk=processed_id).processed_at == processed_before
 
 
@@ -153,9 +176,7 @@ def test_replay_inbox_by_id_leaves_a_processed_delivery_alone(captured_installat
     call_command("replay_inbox", "--id", str(delivery_id), stdout=out)
 
     assert out.getvalue() == "Re-queued 0 deliveries.\n"
-    assert _state(delivery_id) == (
-        DeliveryStatus.PROCESSED, 1, "", "recorded order 23 (UNFULFILLED)"
-    )
+    assert _state(delivery_id) == (DeliveryStatus.PROCESSED, 1, "", ORDER_23_OUTCOME)
 
 
 def test_sweep_resends_only_stale_pending_deliveries(captured_installation):
@@ -163,36 +184,51 @@ def test_sweep_resends_only_stale_pending_deliveries(captured_installation):
     long_ago = now - timedelta(minutes=20)
     never_tried = _stored(captured_installation, "order_created", received_at=long_ago)
     tried_long_ago = _stored(
-        captured_installation, "order_paid", received_at=long_ago - timedelta(minutes=1),
-        attempts=1, last_attempt_at=long_ago, last_error="RuntimeError: earlier",
+        captured_installation,
+        "order_paid",
+        received_at=long_ago - timedelta(minutes=1),
+        attempts=1,
+        last_attempt_at=long_ago,
+        last_error="RuntimeError: earlier",
     )
     being_retried = _stored(
-        captured_installation, "order_confirmed", received_at=long_ago,
-        attempts=1, last_attempt_at=now - timedelta(minutes=1), last_error="RuntimeError: now",
+        captured_installation,
+        "order_confirmed",
+        received_at=long_ago,
+        attempts=1,
+        last_attempt_at=now - timedelta(minutes=1),
+        last_error="RuntimeError: now",
     )
     just_received = _stored(captured_installation, "order_fully_paid", received_at=now)
     old_processed = _stored(
-        captured_installation, "order_fulfilled", received_at=long_ago,
-        status=DeliveryStatus.PROCESSED, attempts=1, outcome="recorded order 23 (UNFULFILLED)",
+        captured_installation,
+        "order_fulfilled",
+        received_at=long_ago,
+        status=DeliveryStatus.PROCESSED,
+        attempts=1,
+        outcome="reconciled order 23 v1 (FULFILLED): 3 commissions, 6 ledger entries",
     )
     old_failed = _stored(
-        captured_installation, "order_cancelled", received_at=long_ago,
-        status=DeliveryStatus.FAILED, attempts=9, last_error="RuntimeError: gave up",
+        captured_installation,
+        "order_cancelled",
+        received_at=long_ago,
+        status=DeliveryStatus.FAILED,
+        attempts=9,
+        last_error="RuntimeError: gave up",
     )
 
     assert stale_pending_delivery_ids() == [tried_long_ago, never_tried]
     assert sweep_inbox() == 2
 
-    assert _state(tried_long_ago) == (
-        DeliveryStatus.PROCESSED, 2, "", "recorded order 23 (UNFULFILLED)"
-    )
-    assert _state(never_tried) == (
-        DeliveryStatus.PROCESSED, 1, "", "recorded order 23 (UNFULFILLED)"
-    )
+    assert _state(tried_long_ago) == (DeliveryStatus.PROCESSED, 2, "", ORDER_23_OUTCOME)
+    assert _state(never_tried) == (DeliveryStatus.PROCESSED, 1, "", ORDER_23_OUTCOME)
     assert _state(being_retried) == (DeliveryStatus.PENDING, 1, "RuntimeError: now", "")
     assert _state(just_received) == (DeliveryStatus.PENDING, 0, "", "")
     assert _state(old_processed) == (
-        DeliveryStatus.PROCESSED, 1, "", "recorded order 23 (UNFULFILLED)"
+        DeliveryStatus.PROCESSED,
+        1,
+        "",
+        "reconciled order 23 v1 (FULFILLED): 3 commissions, 6 ledger entries",
     )
     assert _state(old_failed) == (DeliveryStatus.FAILED, 9, "RuntimeError: gave up", "")
     assert stale_pending_delivery_ids() == []
