@@ -138,7 +138,7 @@ def test_first_run_installs_receives_and_processes_on_sqlite(embedded_service, f
     assert rows == [
         (
             response.json()["delivery"], "ORDER_CREATED", payload["order"]["id"], "processed", 1,
-            "recorded order 23 (UNFULFILLED)", "",
+            "reconciled order 23 v1 (UNFULFILLED): 0 commissions, 0 ledger entries", "",
         )
     ]
     installations = service.query(
