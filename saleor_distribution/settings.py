@@ -45,7 +45,9 @@ SECRET_KEY = _required_secret("SECRET_KEY")
 # Fernet keys (comma-separated, newest first) that encrypt secrets at rest. MultiFernet
 # decrypts with any of them, so a key is rotated by prepending a new one and running
 # `saleor-distribution rotate-secrets`; see README, "Rotating the encryption key".
-SECRETS_ENCRYPTION_KEYS = [k.strip() for k in _required_secret("SECRETS_ENCRYPTION_KEYS").split(",")]
+SECRETS_ENCRYPTION_KEYS = [
+    key.strip() for key in _required_secret("SECRETS_ENCRYPTION_KEYS").split(",") if key.strip()
+]
 
 APP_URL = env.str("APP_URL", default="http://localhost:8000").rstrip("/")
 _app_host = urlsplit(APP_URL).hostname or "localhost"
@@ -83,6 +85,8 @@ INSTALLED_APPS = [
     "saleor_distribution.network",
     "saleor_distribution.ledger",
     "saleor_distribution.commissions",
+    "graphene_django",
+    "saleor_distribution.graphql",
 ]
 
 MIDDLEWARE = [
@@ -108,6 +112,7 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{_default_sqlite}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # Several request threads share one file: wait for the write lock instead of failing, and
     # take it at BEGIN so a read-then-write transaction cannot deadlock on upgrade.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -140,6 +145,10 @@ CELERY_BEAT_SCHEDULE = {
     "commissions-settle-matured": {
         "task": "saleor_distribution.commissions.tasks.settle_matured_commissions",
         "schedule": 600.0,
+    },
+    "installations-check-tokens": {
+        "task": "saleor_distribution.installations.tasks.check_installation_tokens",
+        "schedule": 6 * 3600.0,
     },
 }
 

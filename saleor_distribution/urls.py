@@ -1,6 +1,7 @@
 from django.urls import path
 
 from saleor_distribution.core.views import health_view, home_view
+from saleor_distribution.graphql.views import graphql_view
 from saleor_distribution.saleor.views import manifest_view, register_view, webhook_view
 
 urlpatterns = [
@@ -9,4 +10,5 @@ urlpatterns = [
     path("api/manifest", manifest_view, name="manifest"),
     path("api/register", register_view, name="register"),
     path("api/webhooks/<slug:event_slug>", webhook_view, name="webhook"),
+    path("graphql/", graphql_view(), name="graphql"),
 ]

@@ -1,4 +1,5 @@
 pytest_plugins = [
     "tests.fixtures.saleor_deliveries",
     "tests.fixtures.installations",
+    "tests.fixtures.graphql",
 ]

@@ -36,9 +36,7 @@ def _import_or_install(module: str, requirement: str):  # type: ignore[no-untype
     try:
         return importlib.import_module(module)
     except ImportError:
-        subprocess.run(
-            [sys.executable, "-m", "pip", "install", "--quiet", requirement], check=True
-        )
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", requirement], check=True)
         return importlib.import_module(module)
 
 

@@ -6,12 +6,14 @@ import os
 from tests.services import ensure_services
 
 os.environ["ENV_FILE"] = os.devnull  # a developer's .env must not leak into tests
-os.environ.setdefault("SECRET_KEY", "tests-only-secret-key")
+os.environ["SECRET_KEY"] = os.environ.get("SECRET_KEY") or "tests-only-secret-key"
 # A fixed Fernet key (tests only) so encrypted columns can be inspected in assertions.
-os.environ.setdefault("SECRETS_ENCRYPTION_KEYS", "VGVzdHMgb25seTogbm90IGEgcmVhbCBrZXkgISEhISE=")
+TEST_ENCRYPTION_KEY = "VGVzdHMgb25seTogbm90IGEgcmVhbCBrZXkgISEhISE="
+os.environ["SECRETS_ENCRYPTION_KEYS"] = TEST_ENCRYPTION_KEY
 os.environ.setdefault("APP_URL", "http://testserver")
 # Captured deliveries are dated; staleness is tested on its own with an explicit setting.
 os.environ.setdefault("WEBHOOK_MAX_AGE_SECONDS", "0")
+os.environ.setdefault("SALEOR_HTTP_BACKOFF_SECONDS", "0")  # retries without sleeping
 os.environ.pop("CELERY_BROKER_URL", None)  # eager unless a test starts a real worker
 ensure_services()
 

@@ -52,7 +52,7 @@ def build_session(policy: HttpPolicy, *, idempotent: bool) -> requests.Session:
         other=0,
         status_forcelist=RETRY_STATUSES if idempotent else (),
         # None = every method, including POST: GraphQL queries are POSTs but idempotent.
-        allowed_methods=None if idempotent else frozenset(),
+        allowed_methods=None if idempotent else frozenset({"GET", "HEAD"}),
         backoff_factor=policy.backoff_seconds,
         backoff_max=30,
         respect_retry_after_header=True,

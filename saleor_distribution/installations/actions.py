@@ -41,28 +41,49 @@ def register_installation(
     """
     if not saleor_api_url.startswith(("http://", "https://")):
         raise ValidationError(
-            {"saleor_api_url": ValidationError("Saleor-Api-Url must be an absolute http(s) URL",
-                                               code=InstallationErrorCode.INVALID_REQUEST.value)}
+            {
+                "saleor_api_url": ValidationError(
+                    "Saleor-Api-Url must be an absolute http(s) URL",
+                    code=InstallationErrorCode.INVALID_REQUEST.value,
+                )
+            }
         )
     if not is_saleor_allowed(saleor_api_url):
-        logger.warning("Registration refused: Saleor not allowed", extra={"saleor_api_url": saleor_api_url})
+        logger.warning(
+            "Registration refused: Saleor not allowed", extra={"saleor_api_url": saleor_api_url}
+        )
         raise ValidationError(
-            {"saleor_api_url": ValidationError("This Saleor is not allowed to install the app",
-                                               code=InstallationErrorCode.NOT_ALLOWED.value)}
+            {
+                "saleor_api_url": ValidationError(
+                    "This Saleor is not allowed to install the app",
+                    code=InstallationErrorCode.NOT_ALLOWED.value,
+                )
+            }
         )
     try:
         confirmed = confirm_app_token(saleor_api_url, auth_token, settings.APP_IDENTIFIER)
     except TokenNotConfirmed as exc:
-        logger.warning("Registration refused: token not confirmed", extra={"saleor_api_url": saleor_api_url})
+        logger.warning(
+            "Registration refused: token not confirmed", extra={"saleor_api_url": saleor_api_url}
+        )
         raise ValidationError(
-            {"auth_token": ValidationError(str(exc), code=InstallationErrorCode.INVALID_TOKEN.value)}
+            {
+                "auth_token": ValidationError(
+                    str(exc), code=InstallationErrorCode.INVALID_TOKEN.value
+                )
+            }
         ) from exc
     except SaleorError as exc:
-        logger.warning("Registration failed: Saleor unreachable", extra={"saleor_api_url": saleor_api_url})
+        logger.warning(
+            "Registration failed: Saleor unreachable", extra={"saleor_api_url": saleor_api_url}
+        )
         raise ValidationError(
-            {"saleor_api_url": ValidationError(
-                "Could not confirm the token with Saleor; try installing again",
-                code=InstallationErrorCode.SALEOR_UNREACHABLE.value)}
+            {
+                "saleor_api_url": ValidationError(
+                    "Could not confirm the token with Saleor; try installing again",
+                    code=InstallationErrorCode.SALEOR_UNREACHABLE.value,
+                )
+            }
         ) from exc
 
     now = timezone.now()
@@ -91,12 +112,18 @@ def register_installation(
             installation.save()
     logger.info(
         "Installation registered",
-        extra={"installation_id": installation.pk, "saleor_api_url": saleor_api_url, "reinstalled": not created},
+        extra={
+            "installation_id": installation.pk,
+            "saleor_api_url": saleor_api_url,
+            "reinstalled": not created,
+        },
     )
     return installation
 
 
-def mark_installation_removed(installation_id: int, *, reason: str, app_id: str | None = None) -> bool:
+def mark_installation_removed(
+    installation_id: int, *, reason: str, app_id: str | None = None
+) -> bool:
     """Mark an installation removed (APP_DELETED, or Saleor no longer knows our token).
 
     With `app_id`, only that app's installation is removed, so a late APP_DELETED from a
@@ -109,7 +136,9 @@ def mark_installation_removed(installation_id: int, *, reason: str, app_id: str 
         status=InstallationStatus.REMOVED, removed_at=timezone.now(), removal_reason=reason[:255]
     )
     if changed:
-        logger.info("Installation removed", extra={"installation_id": installation_id, "reason": reason})
+        logger.info(
+            "Installation removed", extra={"installation_id": installation_id, "reason": reason}
+        )
     return bool(changed)
 
 
@@ -147,6 +176,8 @@ def check_installation_token(installation: Installation) -> bool:
     """
     identity = app_identity(SaleorClient(installation.saleor_api_url, installation.auth_token))
     if identity is None or identity[0] != installation.app_id:
-        mark_installation_removed(installation.pk, reason="Saleor no longer recognises the app token")
+        mark_installation_removed(
+            installation.pk, reason="Saleor no longer recognises the app token"
+        )
         return False
     return True

@@ -23,7 +23,9 @@ class Grade(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=("installation", "name"), name="network_grade_unique_name"),
+            models.UniqueConstraint(
+                fields=("installation", "name"), name="network_grade_unique_name"
+            ),
         ]
         ordering = ("rank", "pk")
 
@@ -110,3 +112,6 @@ class CustomerBinding(models.Model):
                 fields=("installation", "customer_email"), name="network_binding_email_idx"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_email or self.customer_saleor_id} → {self.distributor_id}"

@@ -104,7 +104,9 @@ class SaleorClient:
                 "Saleor answered an HTTP error",
                 extra={"saleor_api_url": self.api_url, "status_code": response.status_code},
             )
-            raise SaleorHTTPError(response.status_code, f"Saleor answered HTTP {response.status_code}")
+            raise SaleorHTTPError(
+                response.status_code, f"Saleor answered HTTP {response.status_code}"
+            )
         try:
             body = json.loads(response.content, parse_float=Decimal)
         except ValueError as exc:
@@ -126,7 +128,9 @@ class SaleorClient:
             except requests.RequestException as exc:
                 raise SaleorNetworkError(f"cannot fetch Saleor's JWKS from {url}") from exc
         if response.status_code != 200:
-            raise SaleorHTTPError(response.status_code, f"JWKS answered HTTP {response.status_code}")
+            raise SaleorHTTPError(
+                response.status_code, f"JWKS answered HTTP {response.status_code}"
+            )
         try:
             jwks = response.json()
         except ValueError as exc:

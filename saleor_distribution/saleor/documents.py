@@ -12,8 +12,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
-from graphql import FragmentSpreadNode, parse, visit
 from graphql.language import Visitor
+
+from graphql import FragmentSpreadNode, parse, visit
 
 MAX_FRAGMENT_DEPTH = 32
 

@@ -68,7 +68,7 @@ def register_view(request: HttpRequest) -> JsonResponse:
             saleor_domain=request.headers.get("Saleor-Domain", ""),
         )
     except ValidationError as exc:
-        field, errors = next(iter(exc.error_dict.items()))
+        errors = next(iter(exc.error_dict.values()))
         error = errors[0]
         code = error.code or InstallationErrorCode.INVALID_REQUEST.value
         return _error(REGISTRATION_STATUS.get(code, 400), code, " ".join(error.messages))

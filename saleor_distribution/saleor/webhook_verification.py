@@ -122,6 +122,8 @@ def _verify_signature(installation: Installation, body: bytes, signature: str) -
     try:
         jws.verify_detached(body, signature, jwks)
     except jws.UnknownKeyError as exc:
-        raise DeliveryRejected(401, "unknown_key", "The signing key is not in Saleor's JWKS") from exc
+        raise DeliveryRejected(
+            401, "unknown_key", "The signing key is not in Saleor's JWKS"
+        ) from exc
     except jws.SignatureError as exc:
         raise DeliveryRejected(401, "invalid_signature", "The signature does not verify") from exc

@@ -56,8 +56,10 @@ def record_customer(delivery: InboxDelivery) -> str:
 def handle_app_deleted(delivery: InboxDelivery) -> str:
     event = payloads.parse_event(payloads.AppEvent, delivery.body)
     app_id = event.app.id if event.app else None
-    removed = mark_installation_removed(delivery.installation_id, reason="APP_DELETED", app_id=app_id)
-    return "installation removed" if removed else "ignored: installation already removed"
+    removed = mark_installation_removed(
+        delivery.installation_id, reason="APP_DELETED", app_id=app_id
+    )
+    return "installation removed" if removed else "ignored: already removed, or reinstalled since"
 
 
 def ignore_unsubscribed(delivery: InboxDelivery) -> str:

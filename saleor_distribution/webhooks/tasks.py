@@ -18,7 +18,7 @@ BACKOFF_MAX_SECONDS = 300
 
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
-def process_inbox_delivery(self, delivery_id: int) -> str | None:  # type: ignore[no-untyped-def]
+def process_inbox_delivery(self, delivery_id: int) -> str | None:
     try:
         return actions.process_delivery(delivery_id)
     except InboxDelivery.DoesNotExist:

@@ -64,6 +64,7 @@ class FakeSaleor:
     tokens: dict[str, str] = field(default_factory=dict)  # token -> app id
     jwks_keys: list[SigningKey] | None = None
     graphql_failures: int = 0  # answer the next N GraphQL requests with HTTP 500
+    graphql_raw_answer: bytes | None = None  # answer GraphQL requests with these bytes (HTTP 200)
     jwks_requests: int = 0
     graphql_requests: int = 0
     server: ThreadingHTTPServer | None = None
@@ -128,6 +129,12 @@ class FakeSaleor:
                     fake.graphql_failures -= 1
                     self._send(500, {"detail": "internal error"})
                     return
+                if fake.graphql_raw_answer is not None:
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(fake.graphql_raw_answer)))
+                    self.end_headers()
+                    self.wfile.write(fake.graphql_raw_answer)
+                    return
                 self._send(200, fake._answer_graphql(payload, self.headers.get("Authorization")))
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -138,3 +145,35 @@ class FakeSaleor:
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()
+
+
+def mint_token(
+    fake: FakeSaleor,
+    *,
+    user_id: str = "VXNlcjo0OA==",
+    email: str = "chen.xiaoyu@example.com",
+    token_type: str = "access",
+    lifetime_seconds: int = 300,
+    key: SigningKey | None = None,
+    issuer: str | None = None,
+    **claims: Any,
+) -> str:
+    """A JWT shaped like Saleor's (core/jwt.py): customer `access` tokens, or dashboard
+    `thirdparty` tokens (pass app=..., user_permissions=[...])."""
+    import time
+
+    now = int(time.time())
+    payload = {
+        "iat": now,
+        "exp": now + lifetime_seconds,
+        "iss": issuer or fake.api_url,
+        "owner": "saleor",
+        "type": token_type,
+        "user_id": user_id,
+        "email": email,
+        "is_staff": token_type == "thirdparty",
+        "token": "revocation-key",
+        **claims,
+    }
+    signer = key or fake.key
+    return jwt.encode(payload, signer.private_key, algorithm="RS256", headers={"kid": signer.kid})

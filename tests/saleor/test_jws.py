@@ -79,4 +79,7 @@ def test_our_test_signer_signs_like_saleor(signing_key):
         "kid": signing_key.kid,
         "typ": "JWT",
     }
-    assert jws.verify_detached(delivery.body, signature, {"keys": [signing_key.jwk()]}) == signing_key.kid
+    assert (
+        jws.verify_detached(delivery.body, signature, {"keys": [signing_key.jwk()]})
+        == signing_key.kid
+    )

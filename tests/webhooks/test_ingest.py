@@ -17,7 +17,9 @@ from tests.fixtures.saleor_deliveries import all_captured_deliveries, load_deliv
 CAPTURED = all_captured_deliveries()
 
 
-def test_every_captured_delivery_lands_in_the_inbox_exactly_once(captured_installation, post_delivery):
+def test_every_captured_delivery_lands_in_the_inbox_exactly_once(
+    captured_installation, post_delivery
+):
     first = [post_delivery(d) for d in CAPTURED]
     second = [post_delivery(d) for d in CAPTURED]
 
@@ -33,7 +35,9 @@ def test_every_captured_delivery_lands_in_the_inbox_exactly_once(captured_instal
 def test_stored_delivery_keeps_what_an_audit_needs(captured_installation, post_delivery):
     delivery = load_delivery("order_fully_paid")
 
-    response = post_delivery(delivery, extra_headers={"Authorization": "Bearer secret-custom-header"})
+    response = post_delivery(
+        delivery, extra_headers={"Authorization": "Bearer secret-custom-header"}
+    )
 
     row = InboxDelivery.objects.get(pk=response.json()["delivery"])
     assert row.installation == captured_installation
@@ -160,12 +164,16 @@ def test_delivery_for_unknown_installation_is_refused(db, post_delivery):
 
 
 def test_delivery_for_removed_installation_is_refused(captured_installation, post_delivery):
-    Installation.objects.filter(pk=captured_installation.pk).update(status=InstallationStatus.REMOVED)
+    Installation.objects.filter(pk=captured_installation.pk).update(
+        status=InstallationStatus.REMOVED
+    )
 
     _assert_refused(post_delivery(load_delivery("order_created")), 410, "installation_removed")
 
 
-def test_delivery_for_another_installations_app_is_refused(fake_installation, fake_saleor, post_delivery):
+def test_delivery_for_another_installations_app_is_refused(
+    fake_installation, fake_saleor, post_delivery
+):
     payload = load_delivery("order_created").payload
     payload["recipient"] = {"id": "QXBwOjI=", "name": "someone else"}
     delivery = make_delivery("ORDER_CREATED", payload, fake_saleor.key, fake_saleor.api_url)
@@ -178,7 +186,9 @@ def test_delivery_signed_by_one_saleor_posted_as_another_is_refused(
 ):
     # A genuine delivery from the captured Saleor, replayed under the fake Saleor's URL.
     _assert_refused(
-        post_delivery(load_delivery("order_created"), api_url=fake_saleor.api_url), 401, "unknown_key"
+        post_delivery(load_delivery("order_created"), api_url=fake_saleor.api_url),
+        401,
+        "unknown_key",
     )
 
 
@@ -208,13 +218,17 @@ def test_unknown_event_is_refused(captured_installation, post_delivery):
     delivery = load_delivery("order_created")
 
     _assert_refused(
-        post_delivery(delivery, slug="order_exploded", extra_headers={"Saleor-Event": "order_exploded"}),
+        post_delivery(
+            delivery, slug="order_exploded", extra_headers={"Saleor-Event": "order_exploded"}
+        ),
         400,
         "unknown_event",
     )
 
 
-def test_event_header_that_disagrees_with_the_endpoint_is_refused(captured_installation, post_delivery):
+def test_event_header_that_disagrees_with_the_endpoint_is_refused(
+    captured_installation, post_delivery
+):
     delivery = load_delivery("order_created")
 
     _assert_refused(post_delivery(delivery, slug="order_cancelled"), 400, "event_mismatch")
@@ -226,13 +240,18 @@ def test_missing_signature_is_refused(captured_installation, client):
         "/api/webhooks/order_created",
         data=delivery.body,
         content_type="application/json",
-        headers={"Saleor-Event": "order_created", "Saleor-Api-Url": delivery.headers["Saleor-Api-Url"]},
+        headers={
+            "Saleor-Event": "order_created",
+            "Saleor-Api-Url": delivery.headers["Saleor-Api-Url"],
+        },
     )
 
     _assert_refused(response, 401, "invalid_signature")
 
 
-def test_stale_delivery_is_refused_when_a_maximum_age_is_set(captured_installation, post_delivery, settings):
+def test_stale_delivery_is_refused_when_a_maximum_age_is_set(
+    captured_installation, post_delivery, settings
+):
     settings.WEBHOOK_MAX_AGE_SECONDS = 60
     delivery = load_delivery("order_created")  # issued 2026-11-26T15:16, long before "now"
     issued_at = delivery.payload["issuedAt"]

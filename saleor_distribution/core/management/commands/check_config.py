@@ -10,7 +10,6 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
-
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from saleor_distribution.core.secrets import SecretDecryptionError, decrypt, encrypt
@@ -42,7 +41,9 @@ class Command(BaseCommand):
             executor = MigrationExecutor(connection)
             pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
             if pending:
-                problems.append(f"{len(pending)} migrations not applied: run `saleor-distribution migrate`")
+                problems.append(
+                    f"{len(pending)} migrations not applied: run `saleor-distribution migrate`"
+                )
         except DatabaseError as exc:
             problems.append(f"database unreachable: {exc}")
         if settings.CELERY_BROKER_URL:
