@@ -42,7 +42,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from saleor_distribution.core.money import Money, check_currency, is_quantized
+from saleor_distribution.core.money import Money, check_currency, is_quantized, quantize
 from saleor_distribution.core.secrets import Secret
 from saleor_distribution.installations.models import Installation
 from saleor_distribution.ledger import actions as ledger
@@ -551,7 +551,7 @@ def _check_request(
             "amount",
             "The smallest withdrawal is %(minimum)s %(currency)s.",
             WithdrawalErrorCode.AMOUNT_TOO_LOW,
-            minimum=rules.min_amount,
+            minimum=quantize(rules.min_amount, currency),
             currency=currency,
         )
     if rules.max_amount is not None and amount.amount > rules.max_amount:
@@ -559,7 +559,7 @@ def _check_request(
             "amount",
             "The largest withdrawal is %(maximum)s %(currency)s.",
             WithdrawalErrorCode.AMOUNT_TOO_HIGH,
-            maximum=rules.max_amount,
+            maximum=quantize(rules.max_amount, currency),
             currency=currency,
         )
     fee = fee_for(amount, rate=rules.fee_rate, fixed=rules.fee_fixed)
@@ -752,9 +752,9 @@ def _check_daily_limits(
             "amount",
             "At most %(limit)s %(currency)s a day; %(used)s is already requested today.",
             WithdrawalErrorCode.DAILY_AMOUNT_EXCEEDED,
-            limit=rules.daily_amount_limit,
+            limit=quantize(rules.daily_amount_limit, amount.currency),
             currency=amount.currency,
-            used=total,
+            used=quantize(total, amount.currency),
         )
 
 
@@ -782,7 +782,7 @@ def _hold(account: Account, withdrawal: Withdrawal) -> None:
                 "amount",
                 "Only %(available)s %(currency)s is available.",
                 WithdrawalErrorCode.INSUFFICIENT_FUNDS,
-                available=max(account.available, Decimal(0)),
+                available=quantize(max(account.available, Decimal(0)), account.currency),
                 currency=account.currency,
             ) from exc
         raise

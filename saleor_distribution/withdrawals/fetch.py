@@ -184,3 +184,18 @@ def ledger_traces(withdrawal_ids: Iterable[int]) -> dict[int, LedgerTrace]:
         )
         for pk in ids
     }
+
+
+def wechat_authorize_url(
+    installation: Installation, *, redirect_uri: str, state: str
+) -> str | None:
+    """Where an official-account page sends the distributor to log in (silently, scope
+    `snsapi_base`) before `actions.bind_wechat_account` exchanges the returned code; None
+    when WeChat Pay is not set up. `state` is the caller's CSRF token."""
+    from saleor_distribution.withdrawals.providers import build_provider
+    from saleor_distribution.withdrawals.providers.wechat_login import authorize_url
+
+    config = get_provider_config(installation, PayoutChannel.WECHAT)
+    if config is None:
+        return None
+    return authorize_url(build_provider(config).settings, redirect_uri=redirect_uri, state=state)

@@ -48,12 +48,9 @@ def cert_sn(cert: x509.Certificate) -> str:
         values = issuer.get_attributes_for_oid(oid)
         return str(values[0].value) if values else "None"
 
-    text = "CN={},OU={},O={},C={}".format(
-        attr(NameOID.COMMON_NAME),
-        attr(NameOID.ORGANIZATIONAL_UNIT_NAME),
-        attr(NameOID.ORGANIZATION_NAME),
-        attr(NameOID.COUNTRY_NAME),
-    )
+    common, unit = attr(NameOID.COMMON_NAME), attr(NameOID.ORGANIZATIONAL_UNIT_NAME)
+    org, country = attr(NameOID.ORGANIZATION_NAME), attr(NameOID.COUNTRY_NAME)
+    text = f"CN={common},OU={unit},O={org},C={country}"
     return hashlib.md5((text + str(cert.serial_number)).encode()).hexdigest()  # noqa: S324
 
 
@@ -234,7 +231,7 @@ class FakeAlipay:
             sent = datetime.strptime(params.get("timestamp", ""), "%Y-%m-%d %H:%M:%S")
         except ValueError:
             return "bad timestamp"
-        if abs((datetime.now() - sent).total_seconds()) > MAX_SKEW_SECONDS:  # noqa: DTZ005
+        if abs((datetime.now() - sent).total_seconds()) > MAX_SKEW_SECONDS:
             return "timestamp too old"
         text = "&".join(f"{k}={v}" for k, v in sorted(params.items()))
         try:
@@ -277,13 +274,13 @@ class FakeAlipay:
             identity_type=str(payee["identity_type"]),
             name=payee.get("name"),
             status=self.initial_status,
-            trans_date=datetime.now().strftime("%Y-%m-%d %H:%M:%S"),  # noqa: DTZ005
+            trans_date=datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
         )
         with self._lock:
             existing = self.orders.get(number)
             if existing is not None:
                 if not existing.same_request(order):
-                    return _failure("PARAM_ILLEGAL", "商户订单号重复，参数不一致")
+                    return _failure("PARAM_ILLEGAL", "商户订单号重复, 参数不一致")
                 order = existing
             else:
                 if order.identity not in self.accounts:
@@ -397,10 +394,11 @@ class FakeAlipay:
             def _transfer(self, biz: dict[str, Any]) -> None:
                 with fake._lock:
                     fake.transfer_requests += 1
-                    unavailable = fake.unavailable_next_submits > 0
-                    fake.unavailable_next_submits -= 1 if unavailable else 0
+                    # One steering per request: an HTTP error first, then unavailability.
                     http_error = fake.http_error_next_submits > 0
                     fake.http_error_next_submits -= 1 if http_error else 0
+                    unavailable = not http_error and fake.unavailable_next_submits > 0
+                    fake.unavailable_next_submits -= 1 if unavailable else 0
                     late = fake.timeout_next_submits > 0
                     fake.timeout_next_submits -= 1 if late else 0
                 if fake.delay_seconds:

@@ -325,7 +325,9 @@ class FakeWeChatPay:
         user_name = None
         if "user_name" in payload:
             expected_serial = (
-                self.keys.public_key_id if self.mode == "public_key" else self.keys.platform_serial_hex
+                self.keys.public_key_id
+                if self.mode == "public_key"
+                else self.keys.platform_serial_hex
             )
             if headers.get("Wechatpay-Serial") != expected_serial:
                 return 400, {"code": "PARAM_ERROR", "message": "Wechatpay-Serial 错误"}
@@ -341,7 +343,7 @@ class FakeWeChatPay:
             except ValueError:
                 return 400, {"code": "PARAM_ERROR", "message": "姓名解密失败"}
         if amount >= 200000 and not user_name:
-            return 400, {"code": "PARAM_ERROR", "message": "转账金额>=2000元时，收款用户姓名必填"}
+            return 400, {"code": "PARAM_ERROR", "message": "转账金额>=2000元时, 收款用户姓名必填"}
         bill = Bill(
             out_bill_no=number,
             transfer_bill_no=f"1330000071100999991182020050700019480{secrets.randbelow(1000):03d}",
@@ -359,7 +361,7 @@ class FakeWeChatPay:
             existing = self.bills.get(number)
             if existing is not None:
                 if not existing.same_request(bill):
-                    return 400, {"code": "INVALID_REQUEST", "message": "商户单号重复，参数不一致"}
+                    return 400, {"code": "INVALID_REQUEST", "message": "商户单号重复, 参数不一致"}
                 bill = existing
             else:
                 known_name = self.real_names.get(bill.openid)
@@ -501,7 +503,7 @@ class FakeWeChatPay:
                 if fake.delay_seconds:
                     time.sleep(fake.delay_seconds)
                 if failing:
-                    self._send(500, {"code": "SYSTEM_ERROR", "message": "系统繁忙，请稍后重试"})
+                    self._send(500, {"code": "SYSTEM_ERROR", "message": "系统繁忙, 请稍后重试"})
                     return
                 if error is not None:
                     self._send(error[0], {"code": error[1], "message": error[2]})
