@@ -46,7 +46,7 @@ FIXED = "fixed"
 NET = "net"
 GROSS = "gross"
 SKIP = "skip"
-PASS_UP = "pass_up"
+PASS_UP = "pass_up"  # noqa: S105 (not a password)
 
 
 class RuleSource:
