@@ -138,6 +138,7 @@ def disagreements(
     ledger_state: str,
     net_amount: Decimal,
     provider_amount: Decimal | None,
+    currency: str,
 ) -> list[str]:
     """Every way the three views of one payout disagree; empty when they agree."""
     problems = []
@@ -148,5 +149,8 @@ def disagreements(
     elif provider_status != NOT_APPLICABLE and provider_status not in EXPECTED_PROVIDER[our_status]:
         problems.append(f"provider says {provider_status}, we say {our_status}")
     if provider_amount is not None and provider_amount != net_amount:
-        problems.append(f"provider amount {provider_amount} differs from {net_amount}")
+        problems.append(
+            f"provider amount {quantize(provider_amount, currency)} differs from "
+            f"{quantize(net_amount, currency)}"
+        )
     return problems

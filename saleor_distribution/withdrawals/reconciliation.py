@@ -129,7 +129,8 @@ def reconcile_payouts(
     if until is not None:
         period &= Q(requested_at__lt=until)
     selection = period
-    if include_unfinished:
+    if include_unfinished and (since is not None or until is not None):
+        # (An empty Q() OR'ed with another is that other: without a period, all are taken.)
         selection = period | ~Q(status__in=FINAL_STATUSES)
     withdrawals = list(
         Withdrawal.objects.filter(selection, installation=installation).order_by("pk")[:MAX_LINES]
@@ -156,6 +157,7 @@ def reconcile_payouts(
             ledger_state=ledger_state,
             net_amount=withdrawal.net_amount,
             provider_amount=provider_amount,
+            currency=withdrawal.currency,
         )
         report.lines.append(
             ReconciliationLine(
