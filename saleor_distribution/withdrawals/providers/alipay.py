@@ -21,6 +21,9 @@ from urllib.parse import parse_qsl
 from alipay import DCAliPay
 from alipay.exceptions import AliPayException, AliPayValidationError
 from alipay.utils import AliPayConfig
+from Cryptodome.PublicKey import RSA
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from saleor_distribution.core.money import Money
 from saleor_distribution.core.secrets import Secret
@@ -75,6 +78,23 @@ class _DCAliPay(DCAliPay):
         self._gateway = gateway_url
         self._config = AliPayConfig(timeout=timeout_seconds)
 
+    def _load_key(self) -> None:
+        # pycryptodome's import tests the key's primes: ~70 ms a load, once per payout call
+        # here. The key was fully checked when it was configured (`check_config`).
+        key = load_pem_private_key(
+            self._app_private_key_string.encode(),
+            password=None,
+            unsafe_skip_rsa_key_validation=True,
+        )
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise ValueError("the app private key is not an RSA key")
+        numbers = key.private_numbers()
+        public = numbers.public_numbers
+        self._app_private_key = RSA.construct(
+            (public.n, public.e, numbers.d, numbers.p, numbers.q), consistency_check=False
+        )
+        self._alipay_public_key = RSA.importKey(self._alipay_public_key_string)
+
 
 def _public(data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: str(v) for k, v in data.items() if k not in PRIVATE_FIELDS}
@@ -106,6 +126,12 @@ class AlipayProvider(PayoutProvider):
     @classmethod
     def check_config(cls, options: Mapping[str, Any], secrets: Mapping[str, Secret]) -> None:
         super().check_config(options, secrets)
+        try:
+            key = load_pem_private_key(secrets["app_private_key"].reveal().encode(), password=None)
+        except (ValueError, TypeError) as exc:
+            raise ValueError("app_private_key is not a PEM RSA private key") from exc
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise ValueError("app_private_key is not an RSA key")
         try:
             cls._build(options, secrets, gateway_url=GATEWAY_URL, timeout_seconds=1)
         except Exception as exc:
