@@ -10,7 +10,6 @@ long before any provider is called, and it never changes: a retry or a query alw
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from django.db import models
 from django.db.models import Q
@@ -355,12 +354,3 @@ class ReconciliationDisagreement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.withdrawal_id}: {', '.join(self.problems)}"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "withdrawal": self.withdrawal_id,
-            "our_status": self.our_status,
-            "provider_status": self.provider_status,
-            "ledger_state": self.ledger_state,
-            "problems": self.problems,
-        }
