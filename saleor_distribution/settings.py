@@ -80,6 +80,10 @@ SALEOR_HTTP_CONNECT_TIMEOUT_SECONDS = env.float("SALEOR_HTTP_CONNECT_TIMEOUT_SEC
 SALEOR_HTTP_READ_TIMEOUT_SECONDS = env.float("SALEOR_HTTP_READ_TIMEOUT_SECONDS", default=15.0)
 SALEOR_HTTP_MAX_RETRIES = env.int("SALEOR_HTTP_MAX_RETRIES", default=3)
 SALEOR_HTTP_BACKOFF_SECONDS = env.float("SALEOR_HTTP_BACKOFF_SECONDS", default=0.5)
+# Calls to payout providers (WeChat Pay, Alipay, WeChat login). No automatic retries there:
+# an unanswered payout call is followed by a query with the same payout number instead.
+PAYOUT_HTTP_CONNECT_TIMEOUT_SECONDS = env.float("PAYOUT_HTTP_CONNECT_TIMEOUT_SECONDS", default=3.0)
+PAYOUT_HTTP_READ_TIMEOUT_SECONDS = env.float("PAYOUT_HTTP_READ_TIMEOUT_SECONDS", default=10.0)
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
@@ -90,6 +94,7 @@ INSTALLED_APPS = [
     "saleor_distribution.network",
     "saleor_distribution.ledger",
     "saleor_distribution.commissions",
+    "saleor_distribution.withdrawals",
     "graphene_django",
     "saleor_distribution.graphql",
 ]
@@ -163,6 +168,14 @@ CELERY_BEAT_SCHEDULE = {
     "commissions-settle-matured": {
         "task": "saleor_distribution.commissions.tasks.settle_matured_commissions",
         "schedule": 600.0,
+    },
+    "withdrawals-poll-payouts": {
+        "task": "saleor_distribution.withdrawals.tasks.poll_payouts",
+        "schedule": 60.0,
+    },
+    "withdrawals-reconcile-daily": {
+        "task": "saleor_distribution.withdrawals.tasks.reconcile_payouts_daily",
+        "schedule": 24 * 3600.0,
     },
     "installations-check-tokens": {
         "task": "saleor_distribution.installations.tasks.check_installation_tokens",

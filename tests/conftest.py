@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.engine",
     "tests.fixtures.graphql",
     "tests.fixtures.network",
+    "tests.fixtures.withdrawals",
 ]

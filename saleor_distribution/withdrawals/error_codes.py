@@ -1,0 +1,28 @@
+from enum import Enum
+
+
+class WithdrawalErrorCode(Enum):
+    INVALID = "invalid"
+    NOT_FOUND = "not_found"
+    REQUIRED = "required"
+    WITHDRAWALS_DISABLED = "withdrawals_disabled"
+    DISTRIBUTOR_NOT_ACTIVE = "distributor_not_active"
+    CHANNEL_NOT_OFFERED = "channel_not_offered"
+    CHANNEL_NOT_CONFIGURED = "channel_not_configured"
+    CURRENCY_NOT_SUPPORTED = "currency_not_supported"
+    PAYEE_NOT_BOUND = "payee_not_bound"
+    INVALID_PAYEE = "invalid_payee"
+    REAL_NAME_REQUIRED = "real_name_required"
+    INVALID_AMOUNT = "invalid_amount"
+    AMOUNT_TOO_LOW = "amount_too_low"
+    AMOUNT_TOO_HIGH = "amount_too_high"
+    DAILY_COUNT_EXCEEDED = "daily_count_exceeded"
+    DAILY_AMOUNT_EXCEEDED = "daily_amount_exceeded"
+    INSUFFICIENT_FUNDS = "insufficient_funds"
+    DUPLICATE_REQUEST = "duplicate_request"
+    INVALID_STATUS = "invalid_status"
+    ALREADY_SENT = "already_sent"
+    INVALID_PROVIDER_CONFIG = "invalid_provider_config"
+    WECHAT_LOGIN_FAILED = "wechat_login_failed"
+    PROVIDER_ERROR = "provider_error"
+    NOT_SUPPORTED = "not_supported"
