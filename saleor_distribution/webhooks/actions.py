@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from saleor_distribution.installations.models import Installation
 from saleor_distribution.saleor.payloads import PayloadError
-from saleor_distribution.webhooks import handlers
+from saleor_distribution.webhooks import dispatch, handlers
 from saleor_distribution.webhooks.models import DeliveryStatus, InboxDelivery
 
 logger = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ def store_delivery(
         existing = InboxDelivery.objects.only("pk").get(installation=installation, dedupe_key=key)
         return StoredDelivery(existing.pk, created=False)
     # Once the row is committed: at once in autocommit, else when the caller's transaction is.
-    transaction.on_commit(partial(_enqueue, delivery.pk))
+    transaction.on_commit(partial(_nudge_after_store, delivery.pk))
     return StoredDelivery(delivery.pk, created=True)
 
 
@@ -97,6 +97,17 @@ def _enqueue(delivery_id: int) -> None:
     from saleor_distribution.webhooks.tasks import process_inbox_delivery
 
     process_inbox_delivery.delay(delivery_id)
+
+
+def _nudge_after_store(delivery_id: int) -> None:
+    """In-process (no broker) the delivery is processed right away; with a broker, the
+    request hands the id to the batcher (see `dispatch`) and answers at once."""
+    from saleor_distribution.celery import app
+
+    if app.conf.task_always_eager:
+        _enqueue(delivery_id)
+    else:
+        dispatch.batcher.submit(delivery_id)
 
 
 def process_delivery(delivery_id: int) -> str | None:

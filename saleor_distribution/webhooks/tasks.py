@@ -41,6 +41,15 @@ def process_inbox_delivery(self, delivery_id: int) -> str | None:
 
 
 @shared_task
+def dispatch_inbox_deliveries(delivery_ids: list[int]) -> int:
+    """Fan a batch of stored deliveries out to one task each (see `dispatch`): each keeps
+    its own retries and backoff, and many workers share the batch."""
+    for delivery_id in delivery_ids:
+        process_inbox_delivery.delay(delivery_id)
+    return len(delivery_ids)
+
+
+@shared_task
 def sweep_inbox() -> int:
     """Nudge pending deliveries whose Celery message was lost (a dead worker, a flushed
     broker); the inbox row, not the message, is the source of truth."""

@@ -28,6 +28,7 @@ from django.test import Client
 from django.utils import timezone
 
 from saleor_distribution.celery import app as celery_app
+from saleor_distribution.webhooks import dispatch
 from saleor_distribution.webhooks.models import DeliveryStatus, InboxDelivery
 from saleor_distribution.webhooks.tasks import sweep_inbox
 from tests.fakes.flaky_handlers import FAILURE_MESSAGE, FLAG_ENV
@@ -180,7 +181,7 @@ def worker(broker_queue: BrokerQueue, tmp_path: Path) -> Iterator[Worker]:
 
 
 def _post(delivery: Delivery) -> Any:
-    return Client().post(
+    response = Client().post(
         f"/api/webhooks/{delivery.slug}",
         data=delivery.body,
         content_type="application/json",
@@ -190,6 +191,9 @@ def _post(delivery: Delivery) -> Any:
             "Saleor-Signature": delivery.headers["Saleor-Signature"],
         },
     )
+    # The request hands the nudge to this process's batcher; wait until it is on the broker.
+    assert dispatch.batcher.drain(timeout=30)
+    return response
 
 
 def _order_delivery(fake_saleor: Any, name: str, order_number: str) -> Delivery:
