@@ -44,6 +44,7 @@ from saleor_distribution.commissions.models import (
     UplineRule,
     VoucherOwnership,
 )
+from saleor_distribution.core.db import insert_returning_pks
 from saleor_distribution.core.money import Money, is_quantized
 from saleor_distribution.installations.models import Installation
 from saleor_distribution.ledger import actions as ledger
@@ -616,8 +617,7 @@ def _reconcile_commissions(
         )
         _apply_target(commission, target)
         created.append(commission)
-    if created:
-        Commission.objects.bulk_create(created)
+    insert_returning_pks(created)
     postings: list[ledger.Posting] = []
     for commission in created:
         if commission.amount:

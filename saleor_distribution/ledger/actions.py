@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, DecimalField, F, Value, When
 from django.utils import timezone
 
+from saleor_distribution.core.db import insert_returning_pks
 from saleor_distribution.core.money import CurrencyMismatch, Money
 from saleor_distribution.ledger.error_codes import LedgerErrorCode
 from saleor_distribution.ledger.lock_objects import accounts_for_update
@@ -246,7 +247,7 @@ def post(
             for p in postings
         ]
         try:
-            LedgerEntry.objects.bulk_create(entries)
+            insert_returning_pks(entries)
         except IntegrityError as exc:
             # Only reachable when the same key was posted concurrently to another account
             # (the account locks serialise everything else): different contents.
