@@ -596,6 +596,7 @@ def _reconcile_commissions(
             changes.append((commission, moves))
 
     accounts = ledger.lock_accounts(installation.pk, involved) if involved else {}
+    assert record.plan_version_id is not None
     created = []
     for target in new_targets:
         bucket = calculations.target_bucket(facts, None)

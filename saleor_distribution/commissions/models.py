@@ -14,7 +14,7 @@ from saleor_distribution.installations.models import Installation
 from saleor_distribution.ledger.models import MONEY, Account
 from saleor_distribution.network.models import Distributor
 
-RATE = {"max_digits": 9, "decimal_places": 6}
+RATE: dict[str, Any] = {"max_digits": 9, "decimal_places": 6}
 
 
 class BaseKind(models.TextChoices):

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -29,7 +30,7 @@ from saleor_distribution.ledger.models import Account, Bucket, EntryCode, Ledger
 logger = logging.getLogger(__name__)
 
 MAX_POSTINGS = 10_000
-MONEY_FIELD = DecimalField(max_digits=20, decimal_places=3)
+MONEY_FIELD: DecimalField[Decimal, Decimal] = DecimalField(max_digits=20, decimal_places=3)
 
 
 class IdempotencyConflict(Exception):
@@ -89,7 +90,7 @@ def move_postings(
     """A balanced pair moving `amount` between two buckets of one account."""
     assert from_bucket != to_bucket
     assert amount.amount > 0, "a move carries a positive amount"
-    common = {
+    common: dict[str, Any] = {
         "distributor_id": distributor_id,
         "code": code,
         "reference_type": reference_type,

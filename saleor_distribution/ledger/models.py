@@ -8,13 +8,15 @@ a correction is a new entry.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils import timezone
 
 from saleor_distribution.installations.models import Installation
 from saleor_distribution.network.models import Distributor
 
-MONEY = {"max_digits": 20, "decimal_places": 3}
+MONEY: dict[str, Any] = {"max_digits": 20, "decimal_places": 3}
 
 
 class Bucket(models.TextChoices):
