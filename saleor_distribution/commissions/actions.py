@@ -44,6 +44,8 @@ from saleor_distribution.commissions.models import (
     UplineRule,
     VoucherOwnership,
 )
+from saleor_distribution.core import audit
+from saleor_distribution.core.db import insert_returning_pks
 from saleor_distribution.core.money import Money, is_quantized
 from saleor_distribution.installations.models import Installation
 from saleor_distribution.ledger import actions as ledger
@@ -242,9 +244,21 @@ def create_plan_version(
             note=note,
             created_by=staff_user_id,
         )
+        audit.record(
+            installation,
+            actor=_actor(staff_user_id),
+            action="commissions.plan_version_created",
+            subject=version,
+            after={"number": version.number, "levels": levels, "level_rates": rates},
+            reason=note,
+        )
         if activate:
             activate_plan_version(installation, version, staff_user_id=staff_user_id)
     return PlanVersionResult(version, warnings)
+
+
+def _actor(staff_user_id: str) -> audit.Actor:
+    return audit.Actor.staff(staff_user_id) if staff_user_id else audit.Actor.system()
 
 
 def activate_plan_version(
@@ -257,14 +271,24 @@ def activate_plan_version(
             "That plan belongs to another installation.",
             CommissionErrorCode.WRONG_INSTALLATION,
         )
-    programme, _ = CommissionProgramme.objects.update_or_create(
-        installation=installation,
-        defaults={
-            "active_version": version,
-            "activated_at": timezone.now(),
-            "activated_by": staff_user_id,
-        },
-    )
+    with transaction.atomic():
+        previous = _programme(installation)
+        programme, _ = CommissionProgramme.objects.update_or_create(
+            installation=installation,
+            defaults={
+                "active_version": version,
+                "activated_at": timezone.now(),
+                "activated_by": staff_user_id,
+            },
+        )
+        audit.record(
+            installation,
+            actor=_actor(staff_user_id),
+            action="commissions.plan_version_activated",
+            subject=version,
+            before={"active_version": previous.active_version_id if previous else None},
+            after={"active_version": version.pk},
+        )
     return programme
 
 
@@ -595,6 +619,7 @@ def _reconcile_commissions(
             changes.append((commission, moves))
 
     accounts = ledger.lock_accounts(installation.pk, involved) if involved else {}
+    assert record.plan_version_id is not None
     created = []
     plan_version_id = record.plan_version_id
     for target in new_targets:
@@ -618,8 +643,7 @@ def _reconcile_commissions(
         )
         _apply_target(commission, target)
         created.append(commission)
-    if created:
-        Commission.objects.bulk_create(created)
+    insert_returning_pks(created)
     postings: list[ledger.Posting] = []
     for commission in created:
         if commission.amount:

@@ -20,10 +20,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, DecimalField, F, Value, When
 from django.utils import timezone
 
+from saleor_distribution.core import audit
+from saleor_distribution.core.db import insert_returning_pks
 from saleor_distribution.core.money import CurrencyMismatch, Money
 from saleor_distribution.ledger.error_codes import LedgerErrorCode
 from saleor_distribution.ledger.lock_objects import accounts_for_update
 from saleor_distribution.ledger.models import Account, Bucket, EntryCode, LedgerEntry
+from saleor_distribution.network.models import Distributor
 
 logger = logging.getLogger(__name__)
 
@@ -246,7 +249,7 @@ def post(
             for p in postings
         ]
         try:
-            LedgerEntry.objects.bulk_create(entries)
+            insert_returning_pks(entries)
         except IntegrityError as exc:
             # Only reachable when the same key was posted concurrently to another account
             # (the account locks serialise everything else): different contents.
@@ -382,7 +385,7 @@ def void_withdrawal(
 
 
 def adjust_balance(
-    account: Account,
+    target: Account | Distributor,
     amount: Money,
     *,
     bucket: str,
@@ -391,8 +394,14 @@ def adjust_balance(
     idempotency_key: str,
     allow_negative: bool = False,
 ) -> PostResult:
-    """A staff correction: one signed entry with the reason and who made it. By default it
-    may not take the bucket below zero (`allow_negative` for a deliberate debit)."""
+    """A staff correction: one signed entry with the reason and who made it, and an audit
+    event. `target` is an account, or a distributor (its account in the amount's currency,
+    opened if needed). By default it may not take the bucket below zero (`allow_negative`
+    for a deliberate debit)."""
+    if isinstance(target, Distributor):
+        account = open_account(target.installation_id, target.pk, amount.currency)
+    else:
+        account = target
     if amount.currency != account.currency:
         raise CurrencyMismatch(f"a {account.currency} account cannot take {amount.currency}")
     errors = {}
@@ -411,19 +420,32 @@ def adjust_balance(
         )
     if errors:
         raise ValidationError(errors)
-    return post(
-        account.installation_id,
-        [
-            Posting(
-                distributor_id=account.distributor_id,
-                bucket=Bucket(bucket),
-                amount=amount,
-                code=EntryCode.ADJUSTMENT,
-                idempotency_key=idempotency_key,
-                reference_type="adjustment",
+    with transaction.atomic():
+        result = post(
+            account.installation_id,
+            [
+                Posting(
+                    distributor_id=account.distributor_id,
+                    bucket=Bucket(bucket),
+                    amount=amount,
+                    code=EntryCode.ADJUSTMENT,
+                    idempotency_key=idempotency_key,
+                    reference_type="adjustment",
+                    reason=reason.strip(),
+                    actor=staff_user_id,
+                )
+            ],
+            no_negative=() if allow_negative else (bucket,),
+        )
+        if result.created:
+            balance = getattr(Account.objects.get(pk=account.pk), bucket)
+            audit.record(
+                account.installation_id,
+                actor=audit.Actor.staff(staff_user_id),
+                action="ledger.balance_adjusted",
+                subject=account,
+                before={bucket: balance - amount.amount},
+                after={bucket: balance, "entry": result.entries[0].pk},
                 reason=reason.strip(),
-                actor=staff_user_id,
             )
-        ],
-        no_negative=() if allow_negative else (bucket,),
-    )
+    return result

@@ -120,8 +120,11 @@ def process_delivery(delivery_id: int) -> str | None:
     """
     try:
         with transaction.atomic():
+            # Lock the delivery row only: without `of`, the joined installation row would be
+            # locked FOR UPDATE too, serialising every delivery of an installation and
+            # deadlocking with any insert whose foreign key to it takes KEY SHARE.
             delivery = (
-                InboxDelivery.objects.select_for_update()
+                InboxDelivery.objects.select_for_update(of=("self",))
                 .select_related("installation")
                 .get(pk=delivery_id)
             )

@@ -12,6 +12,7 @@ from saleor_distribution.commissions.models import (
     ImmutableError,
     PlanVersion,
 )
+from saleor_distribution.core.models import AuditEvent
 from saleor_distribution.network.models import DistributorStatus
 from tests.fixtures.engine import (
     CHEN_ID,
@@ -213,3 +214,26 @@ def test_self_referral_is_refused_unless_the_plan_pays_self_purchase(
     deliver("ORDER_CREATED", adapted("order_created", id="T3JkZXI6c2VsZg=="))
     assert record_of("T3JkZXI6c2VsZg==").attribution_source == "self_purchase"
     assert balances(chen) == {"frozen": D("11.10")}
+
+
+def test_creating_and_activating_a_version_is_audited(installation):
+    v1 = commission_actions.active_plan_version(installation)  # the default, by the system
+    v2 = commission_actions.create_plan_version(
+        installation,
+        levels=1,
+        level_rates=["0.2"],
+        staff_user_id="VXNlcjo5",
+        note="summer",
+        activate=True,
+    ).version
+
+    events = list(
+        AuditEvent.objects.order_by("pk").values_list("actor_type", "action", "subject_id", "after")
+    )
+    assert [e[:3] for e in events] == [
+        ("system", "commissions.plan_version_created", str(v1.pk)),
+        ("system", "commissions.plan_version_activated", str(v1.pk)),
+        ("staff", "commissions.plan_version_created", str(v2.pk)),
+        ("staff", "commissions.plan_version_activated", str(v2.pk)),
+    ]
+    assert events[3][3] == {"active_version": v2.pk}

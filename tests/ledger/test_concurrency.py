@@ -22,6 +22,8 @@ from saleor_distribution.ledger.models import Account, Bucket, LedgerEntry
 from saleor_distribution.network import actions as network_actions
 from saleor_distribution.network.models import Distributor
 from saleor_distribution.saleor import payloads
+from saleor_distribution.webhooks.actions import dedupe_key, process_delivery
+from saleor_distribution.webhooks.models import InboxDelivery
 from tests.fakes.saleor import APP_ID
 from tests.fixtures.engine import adapted, balances, dump
 from tests.fixtures.saleor_deliveries import CAPTURED_API_URL
@@ -103,18 +105,19 @@ def test_parallel_deliveries_and_adjustments_on_the_same_accounts_lose_nothing(i
         inst, saleor_user_id="u-r", email="r@example.com", code="REF42", parent=up1
     )
     commission_actions.active_plan_version(inst)
-    orders = [
-        payloads.parse_event(
-            payloads.OrderEvent, dump(adapted("order_created", id=f"T3JkZXI6{n}", number=str(n)))
-        )
+    # Each of 12 orders arrives in the inbox twice, as ORDER_CREATED and ORDER_FULLY_PAID
+    # with the same snapshot (two rows: the inbox deduplicates per event).
+    deliveries = [
+        InboxDelivery.objects.create(
+            installation=inst, event=event, body=body, dedupe_key=dedupe_key(event, body.encode())
+        ).pk
         for n in range(12)
+        for body in [dump(adapted("order_created", id=f"T3JkZXI6{n}", number=str(n)))]
+        for event in ("ORDER_CREATED", "ORDER_FULLY_PAID")
     ]
 
-    def sync(n: int) -> Callable[[], object]:
-        event = orders[n % 12]
-        return lambda: commission_actions.reconcile_order(
-            inst, event.order, issued_at=event.issued_at
-        )
+    def sync(delivery_id: int) -> Callable[[], object]:
+        return lambda: process_delivery(delivery_id)
 
     def adjust(n: int, who: Distributor) -> Callable[[], object]:
         def run() -> object:
@@ -130,8 +133,8 @@ def test_parallel_deliveries_and_adjustments_on_the_same_accounts_lose_nothing(i
 
         return run
 
-    # When 24 reconciliations (every order twice, concurrently) and 16 adjustments race
-    jobs = [sync(n) for n in range(24)]
+    # When the 24 deliveries are processed and 16 adjustments made, all at once
+    jobs = [sync(pk) for pk in deliveries]
     jobs += [adjust(n, ref42) for n in range(8)] + [adjust(n, up1) for n in range(8)]
     results = run_in_threads(jobs)
 
@@ -140,6 +143,7 @@ def test_parallel_deliveries_and_adjustments_on_the_same_accounts_lose_nothing(i
     # UP01 frozen 12 x 5.55 = 66.60, available 10.00.
     assert [r for r in results if isinstance(r, Exception)] == []
     assert sum(1 for r in results if str(r).startswith("reconciled")) == 12
+    assert sum(1 for r in results if str(r).startswith("ignored")) == 12
     assert balances(ref42) == {"frozen": D("133.20"), "available": D("10.00")}
     assert balances(up1) == {"frozen": D("66.60"), "available": D("10.00")}
     assert LedgerEntry.objects.filter(account__distributor=ref42).count() == 12 * 2 + 8

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from saleor_distribution.core.models import AuditEvent
 from saleor_distribution.core.money import CurrencyMismatch, Money, quantize
 from saleor_distribution.ledger import actions as ledger
 from saleor_distribution.ledger.actions import IdempotencyConflict, Posting
@@ -230,3 +231,32 @@ def test_an_account_takes_only_its_currency(funded):
             idempotency_key="adj:9",
         )
     assert accounts_out_of_balance(funded.installation) == []
+
+
+def test_an_adjustment_by_distributor_opens_the_account_and_is_audited(installation, alice):
+    ledger.adjust_balance(
+        alice,
+        Money(D("500"), "JPY"),
+        bucket=Bucket.AVAILABLE,
+        reason="launch bonus",
+        staff_user_id="VXNlcjoy",
+        idempotency_key="adj:jpy",
+    )
+    # The same key again: no second entry, no second audit event.
+    ledger.adjust_balance(
+        alice,
+        Money(D("500"), "JPY"),
+        bucket=Bucket.AVAILABLE,
+        reason="launch bonus",
+        staff_user_id="VXNlcjoy",
+        idempotency_key="adj:jpy",
+    )
+
+    assert balances(alice, "JPY") == {"available": D("500")}
+    event = AuditEvent.objects.get(action="ledger.balance_adjusted")
+    assert (event.actor_id, event.reason, event.before, event.after["available"]) == (
+        "VXNlcjoy",
+        "launch bonus",
+        {"available": "0.000"},
+        "500.000",
+    )
