@@ -619,11 +619,10 @@ def _reconcile_commissions(
             changes.append((commission, moves))
 
     accounts = ledger.lock_accounts(installation.pk, involved) if involved else {}
-    assert record.plan_version_id is not None
+    assert record.plan_version_id is not None, "targets come from a plan version"
+    plan_version_id: int = record.plan_version_id
     created = []
-    plan_version_id = record.plan_version_id
     for target in new_targets:
-        assert plan_version_id is not None, "targets come from a plan version"
         bucket = calculations.target_bucket(facts, None)
         commission = Commission(
             installation=installation,
