@@ -45,7 +45,7 @@ from saleor_distribution.commissions.models import (
     VoucherOwnership,
 )
 from saleor_distribution.core import audit
-from saleor_distribution.core.db import insert_returning_pks
+from saleor_distribution.core.db import insert_returning_pks, insert_unless_conflicting
 from saleor_distribution.core.money import Money, is_quantized
 from saleor_distribution.installations.models import Installation
 from saleor_distribution.ledger import actions as ledger
@@ -363,11 +363,11 @@ def is_newer(order: payloads.Order, issued_at: datetime, record: OrderRecord) ->
 def _lock_record(installation: Installation, saleor_order_id: str) -> OrderRecord:
     record = order_record_for_update(installation.pk, saleor_order_id).first()
     if record is None:
-        OrderRecord.objects.bulk_create(
-            [OrderRecord(installation=installation, saleor_order_id=saleor_order_id)],
-            ignore_conflicts=True,
-        )
-        record = order_record_for_update(installation.pk, saleor_order_id).get()
+        # A row this transaction inserts is invisible to, and so locked against, every other
+        # one until commit; a concurrent insert of the same order waits for us, then skips.
+        record = OrderRecord(installation=installation, saleor_order_id=saleor_order_id)
+        if not insert_unless_conflicting(record):
+            record = order_record_for_update(installation.pk, saleor_order_id).get()
     return record
 
 

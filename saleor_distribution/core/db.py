@@ -13,16 +13,41 @@ MAX_PARAMS = 30_000
 
 
 @lru_cache(maxsize=64)
-def _insert_sql(model: type[Model], alias: str, rows: int) -> tuple[str, tuple[Field, ...]]:
+def _insert_sql(
+    model: type[Model], alias: str, rows: int, skip_conflicts: bool = False
+) -> tuple[str, tuple[Field, ...]]:
     quote = connections[alias].ops.quote_name
     meta = model._meta
     fields = tuple(f for f in meta.concrete_fields if not f.primary_key)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"  # noqa: S608
-        f" VALUES {', '.join([row] * rows)} RETURNING {quote(meta.pk.column)}"
+        f" VALUES {', '.join([row] * rows)}"
+        f"{' ON CONFLICT DO NOTHING' if skip_conflicts else ''}"
+        f" RETURNING {quote(meta.pk.column)}"
     )
     return sql, fields
+
+
+def insert_unless_conflicting(obj: Model) -> bool:
+    """INSERT one new model instance unless it conflicts with a unique constraint
+    (`ON CONFLICT DO NOTHING`). Sets its primary key and returns True if the row was
+    inserted; returns False, leaving the instance unsaved, if a row already held its key."""
+    assert obj._state.adding
+    model = type(obj)
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    sql, fields = _insert_sql(model, alias, 1, skip_conflicts=True)
+    params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    obj.pk = row[0]
+    obj._state.adding = False
+    obj._state.db = alias
+    return True
 
 
 def insert_returning_pks(objs: Sequence[Model]) -> None:

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Case, DecimalField, F, Value, When
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from saleor_distribution.core import audit
@@ -31,7 +30,6 @@ from saleor_distribution.network.models import Distributor
 logger = logging.getLogger(__name__)
 
 MAX_POSTINGS = 10_000
-MONEY_FIELD: DecimalField[Decimal, Decimal] = DecimalField(max_digits=20, decimal_places=3)
 
 
 class IdempotencyConflict(Exception):
@@ -260,20 +258,33 @@ def post(
 
 def _add_to_cached_totals(deltas: dict[int, dict[str, Decimal]]) -> None:
     """One UPDATE for every account of the posting; the rows are already locked (in pk
-    order), so the order this statement visits them in does not matter."""
-    changes = {}
+    order), so the order this statement visits them in does not matter. Written as SQL:
+    on the order sync's hot path, compiling the equivalent Case/When expression cost more
+    than running the statement."""
+    quote = connection.ops.quote_name
+    sets: list[str] = []
+    params: list[object] = []
+    pk_column = quote(Account._meta.pk.column)
     for bucket in Bucket.values:
-        whens = [
-            When(pk=account_pk, then=Value(buckets[bucket]))
-            for account_pk, buckets in sorted(deltas.items())
-            if buckets.get(bucket)
+        changed = [
+            (pk, buckets[bucket]) for pk, buckets in sorted(deltas.items()) if buckets.get(bucket)
         ]
-        if whens:
-            changes[bucket] = F(bucket) + Case(
-                *whens, default=Value(Decimal(0)), output_field=MONEY_FIELD
-            )
-    if changes:
-        Account.objects.filter(pk__in=sorted(deltas)).update(**changes)
+        if not changed:
+            continue
+        column = quote(Account._meta.get_field(bucket).column)
+        whens = " ".join(f"WHEN {pk_column} = %s THEN CAST(%s AS NUMERIC)" for _ in changed)
+        sets.append(f"{column} = {column} + CASE {whens} ELSE 0 END")
+        for pk, amount in changed:
+            params += [pk, str(amount)]
+    if not sets:
+        return
+    pks = sorted(deltas)
+    sql = (
+        f"UPDATE {quote(Account._meta.db_table)} SET {', '.join(sets)}"  # noqa: S608
+        f" WHERE {pk_column} IN ({', '.join(['%s'] * len(pks))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *pks])
 
 
 def _check_replay(
