@@ -10,15 +10,18 @@ from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from saleor_distribution.installations.models import Installation, InstallationStatus
 from saleor_distribution.network.calculations import normalise_code
 from saleor_distribution.network.models import (
     CustomerBinding,
     Distributor,
+    Grade,
     Invitation,
     NetworkPolicy,
+    ReferralClick,
+    ReferralLink,
     TeamLevelCount,
 )
 
@@ -38,6 +41,11 @@ def get_for_user(installation: Installation, saleor_user_id: str) -> Distributor
     return Distributor.objects.filter(
         installation=installation, saleor_user_id=saleor_user_id
     ).first()
+
+
+def grades(installation: Installation) -> QuerySet[Grade]:
+    """The installation's grades, lowest rank first."""
+    return Grade.objects.filter(installation=installation).order_by("rank", "pk")
 
 
 def get_policy(installation: Installation) -> NetworkPolicy:
@@ -81,6 +89,20 @@ def ancestors(
     return [by_id[i] for i in ids if i in by_id]
 
 
+def ancestors_of_many(distributors: Sequence[Distributor]) -> dict[int, list[Distributor]]:
+    """The uplines of several distributors (whole rows, nearest first), in one query."""
+    ids = {pk for distributor in distributors for pk in distributor.ancestor_ids}
+    if not ids:
+        return {distributor.pk: [] for distributor in distributors}
+    installation_ids = {distributor.installation_id for distributor in distributors}
+    assert len(installation_ids) == 1, "ancestors of one installation at a time"
+    by_id = Distributor.objects.filter(installation_id=installation_ids.pop()).in_bulk(ids)
+    return {
+        distributor.pk: [by_id[i] for i in distributor.ancestor_ids if i in by_id]
+        for distributor in distributors
+    }
+
+
 @lru_cache(maxsize=256)
 def _select_by_ids(fields: tuple[str, ...], count: int) -> str:
     name = connection.ops.quote_name
@@ -106,6 +128,16 @@ def is_in_subtree(node: Distributor, root: Distributor) -> bool:
 def team_size(distributor: Distributor) -> int:
     """Everyone below the distributor, at any depth (a maintained counter: one row read)."""
     return Distributor.objects.values_list("team_size", flat=True).get(pk=distributor.pk)
+
+
+def distributor_count(installation: Installation) -> int:
+    """How many distributors the installation has, whatever their status: every one is a
+    root or in exactly one root's team, so this is Σ (1 + team size) over the roots, read
+    from the maintained counters (an index scan of the roots, not a count of every row)."""
+    total = Distributor.objects.filter(installation=installation, parent__isnull=True).aggregate(
+        total=Sum(F("team_size") + 1)
+    )["total"]
+    return int(total or 0)
 
 
 def team_counts_by_depth(distributor: Distributor) -> dict[int, int]:
@@ -252,3 +284,20 @@ def referral_link(distributor: Distributor, *, product: str = "", channel: str =
     if channel:
         query["channel"] = channel
     return f"{url}?{urlencode(query)}" if query else url
+
+
+def referral_links(distributor: Distributor) -> list[ReferralLink]:
+    """The share links the distributor made, oldest first."""
+    return list(ReferralLink.objects.filter(distributor=distributor).order_by("pk"))
+
+
+def click_counts(distributor: Distributor) -> dict[tuple[str, str], int]:
+    """Counted clicks on the distributor's links, per (channel, product); product "" is the
+    shop link."""
+    rows = (
+        ReferralClick.objects.filter(distributor=distributor)
+        .values("channel", "product")
+        .annotate(clicks=Count("pk"))
+        .values_list("channel", "product", "clicks")
+    )
+    return {(channel, product): clicks for channel, product, clicks in rows}

@@ -273,3 +273,30 @@ def test_inserts_and_moves_beyond_the_longest_path_are_refused(make_chain, staff
                                 parent=other)
     with refused(installation, "new_parent", NetworkErrorCode.TOO_DEEP):
         actions.move_subtree(top, other, actor=staff)
+
+
+def test_ancestors_of_many_in_one_query(sample_tree, django_assert_num_queries):
+    t = fresh(sample_tree)
+
+    with django_assert_num_queries(1):
+        uplines = fetch.ancestors_of_many([t["A11"], t["A2"], t["B1"], t["R"]])
+
+    assert {name: names_of(t, uplines[t[name].pk]) for name in ("A11", "A2", "B1", "R")} == {
+        "A11": ["A1", "A", "R"], "A2": ["A", "R"], "B1": ["B", "R"], "R": [],
+    }
+
+
+def test_distributor_count_is_read_from_the_roots(sample_tree, make_distributor, staff,
+                                                   installation, other_installation):
+    make_distributor(code="LONE")
+    make_distributor(code="ELSE", installation=other_installation)
+    assert fetch.distributor_count(installation) == 8
+
+    # Moving a subtree to the top keeps the count; every status counts.
+    actions.move_subtree(fresh(sample_tree)["A"], None, actor=staff)
+    actions.suspend(fresh(sample_tree)["B1"], actor=staff, reason="spam")
+    assert fetch.distributor_count(installation) == 8
+    assert fetch.distributor_count(installation) == Distributor.objects.filter(
+        installation=installation
+    ).count()
+    assert fetch.distributor_count(other_installation) == 1
