@@ -20,10 +20,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, DecimalField, F, Value, When
 from django.utils import timezone
 
+from saleor_distribution.core import audit
+from saleor_distribution.core.audit import Actor
 from saleor_distribution.core.money import CurrencyMismatch, Money
 from saleor_distribution.ledger.error_codes import LedgerErrorCode
 from saleor_distribution.ledger.lock_objects import accounts_for_update
 from saleor_distribution.ledger.models import Account, Bucket, EntryCode, LedgerEntry
+from saleor_distribution.network.models import Distributor
 
 logger = logging.getLogger(__name__)
 
@@ -427,3 +430,61 @@ def adjust_balance(
         ],
         no_negative=() if allow_negative else (bucket,),
     )
+
+
+MAX_REQUEST_ID_LENGTH = 100
+
+
+def adjust_balance_for_staff(
+    distributor: Distributor,
+    amount: Money,
+    *,
+    bucket: str,
+    reason: str,
+    actor: Actor,
+    request_id: str,
+) -> PostResult:
+    """A staff member corrects a distributor's balance (the dashboard's ledger adjustment).
+
+    The idempotency key is derived from the distributor and the caller's request id, so a
+    retried request posts once, and the same id with other contents is refused
+    (`IdempotencyConflict`). The entry and its audit event (on the distributor, with the
+    bucket's balance before and after) are written in one transaction; a replay writes
+    neither again. Refusals are `adjust_balance`'s: no reason, a zero or unquantized amount,
+    a bucket taken below zero.
+    """
+    request_id = request_id.strip()
+    if not request_id or len(request_id) > MAX_REQUEST_ID_LENGTH or not request_id.isprintable():
+        raise ValidationError(
+            {
+                "request_id": ValidationError(
+                    "A request id is 1 to 100 printable characters.",
+                    code=LedgerErrorCode.REQUIRED.value,
+                )
+            }
+        )
+    with transaction.atomic():
+        account = open_account(distributor.installation_id, distributor.pk, amount.currency)
+        result = adjust_balance(
+            account,
+            amount,
+            bucket=bucket,
+            reason=reason,
+            staff_user_id=actor.id,
+            idempotency_key=f"adjust:{distributor.pk}:{request_id}",
+        )
+        if result.created:
+            balance = Account.objects.values_list(bucket, flat=True).get(pk=account.pk)
+            entry = result.entries[0]
+            audit.record(
+                distributor.installation_id,
+                actor=actor,
+                action="ledger.adjust",
+                subject=distributor,
+                before={"currency": amount.currency, "bucket": bucket,
+                        "balance": balance - amount.amount},
+                after={"currency": amount.currency, "bucket": bucket, "balance": balance,
+                       "amount": amount.amount, "entry": entry.pk},
+                reason=entry.reason,
+            )
+    return result
