@@ -59,15 +59,22 @@ def order_counts(distributor_ids: Iterable[int]) -> dict[int, int]:
     return dict(rows)
 
 
-def product_order_counts(distributor: Distributor, product_ids: Iterable[str]) -> dict[str, int]:
-    """Counted orders attributed to the distributor that contain each product."""
+def product_order_counts(
+    pairs: Iterable[tuple[int, str]],
+) -> dict[tuple[int, str], int]:
+    """Counted orders attributed to each (distributor, product) that contain the product."""
+    pairs = set(pairs)
+    if not pairs:
+        return {}
     rows = (
-        OrderProduct.objects.filter(distributor=distributor, product_id__in=list(product_ids))
-        .values("product_id")
+        OrderProduct.objects.filter(
+            distributor_id__in={d for d, _ in pairs}, product_id__in={p for _, p in pairs}
+        )
+        .values("distributor_id", "product_id")
         .annotate(orders=Count("pk"))
-        .values_list("product_id", "orders")
+        .values_list("distributor_id", "product_id", "orders")
     )
-    return dict(rows)
+    return {(d, p): orders for d, p, orders in rows if (d, p) in pairs}
 
 
 def customer_paid_spend(installation: Installation, saleor_user_id: str) -> dict[str, Decimal]:

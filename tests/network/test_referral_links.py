@@ -237,12 +237,12 @@ def test_a_distributor_makes_share_links_that_are_listed(installation, shop, mak
     actions.create_referral_link(shop, channel="channel-cn")
 
     assert again.pk == link.pk
-    assert [(row.channel, row.product) for row in fetch.referral_links(shop)] == [
+    assert [(row.channel, row.product) for row in fetch.referral_links([shop.pk])[shop.pk]] == [
         ("default-channel", product),
         ("channel-cn", ""),
     ]
     other = make_distributor(code="XYZ789")
-    assert fetch.referral_links(other) == []
+    assert fetch.referral_links([other.pk]) == {other.pk: []}
 
 
 @pytest.mark.parametrize(
@@ -280,8 +280,8 @@ def test_click_counts_are_per_channel_and_product(installation, shop):
     actions.follow_referral_link(installation, code="ABC123", channel="channel-cn", ip=IP,
                                  user_agent=UA, now=at)
 
-    assert fetch.click_counts(shop) == {
+    assert fetch.click_counts([shop.pk]) == {shop.pk: {
         ("default-channel", ""): 3,
         ("default-channel", "UHJvZHVjdDoxMzQ="): 1,
         ("channel-cn", ""): 1,
-    }
+    }}
