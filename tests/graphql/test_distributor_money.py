@@ -11,8 +11,8 @@ from saleor_distribution.core.money import Money
 from saleor_distribution.ledger import actions as ledger
 from saleor_distribution.ledger.models import Bucket
 from saleor_distribution.withdrawals import actions as withdrawals
-from saleor_distribution.withdrawals.models import PayeeKind, PayoutChannel
-from tests.fixtures.api import CHEN, gid
+from saleor_distribution.withdrawals.models import PayoutChannel
+from tests.fixtures.api import CHEN, gid, manual_payouts
 
 pytest.importorskip("saleor_distribution.graphql.commissions.types")
 pytest.importorskip("saleor_distribution.graphql.withdrawals.types")
@@ -34,13 +34,7 @@ def sold(make_seller, sell, installation):
     make_seller("KID001", parent=chen)
     sell(1, "KID001", customer="VXNlcjo5MA==", created="2026-11-20T10:00:00+00:00")
     sell(2, "CHEN42", customer="VXNlcjo5MQ==", created="2026-11-21T10:00:00+00:00")
-    withdrawals.configure_provider(installation, PayoutChannel.MANUAL, options={},
-                                   staff_user_id="VXNlcjox")
-    withdrawals.set_withdrawal_rules(installation, "USD", min_amount="1.00",
-                                     channels=[PayoutChannel.MANUAL], staff_user_id="VXNlcjox")
-    withdrawals.bind_payee_account(installation, chen, channel=PayoutChannel.MANUAL,
-                                   kind=PayeeKind.BANK_ACCOUNT, identity="6222021234567890123",
-                                   real_name="陈小雨", bank_name="中国工商银行", actor="test")
+    manual_payouts(installation, chen)
     ledger.adjust_balance_for_staff(chen, Money(Decimal("20.00"), "USD"),
                                     bucket=Bucket.AVAILABLE, reason="bonus",
                                     actor=Actor.staff("VXNlcjox"), request_id="r")

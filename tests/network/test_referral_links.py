@@ -10,21 +10,11 @@ from saleor_distribution.network import actions, calculations, fetch
 from saleor_distribution.network.error_codes import NetworkErrorCode
 from saleor_distribution.network.models import ReferralClick, ReferralLink
 from saleor_distribution.network.views import client_ip
-from tests.fixtures.network import STAFF_ID, make_installation, refused
+from tests.fixtures.network import STAFF_ID, STOREFRONT_URLS, make_installation, refused
 
 IP = "203.0.113.7"
 UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0) MicroMessenger/8.0.44"
-URLS = {
-    "default-channel": {
-        "home": "https://shop.example.com/{channel}/",
-        "link": "https://shop.example.com/{channel}/?ref={code}",
-        "product": "https://shop.example.com/{channel}/products/{product}/?ref={code}",
-    },
-    "channel-cn": {
-        "home": "https://cn.shop.example.com/",
-        "link": "https://cn.shop.example.com/?ref={code}&utm_source=distribution",
-    },
-}
+URLS = STOREFRONT_URLS
 
 
 def configure(installation, **changes):

@@ -15,7 +15,8 @@ from saleor_distribution.core.money import Money
 from saleor_distribution.reports import fetch
 from saleor_distribution.reports.models import DistributorSales, OrderProduct, OrderSales
 from saleor_distribution.withdrawals import actions as withdrawals
-from saleor_distribution.withdrawals.models import PayeeKind, PayoutChannel
+from saleor_distribution.withdrawals.models import PayoutChannel
+from tests.fixtures.api import manual_payouts
 from tests.fixtures.engine import ORDER_23_DELIVERIES, TEE_PRODUCT, fulfilled, parse_time, set_ref
 
 D = Decimal
@@ -247,13 +248,7 @@ def test_the_overview_counts_settled_commissions_and_withdrawals(
     ) == 2
 
     # And a bank transfer of 5.00 paid today, one of 3.00 waiting for staff
-    withdrawals.configure_provider(installation, PayoutChannel.MANUAL, options={},
-                                   staff_user_id="VXNlcjox")
-    withdrawals.set_withdrawal_rules(installation, "USD", min_amount="1.00",
-                                     channels=[PayoutChannel.MANUAL], staff_user_id="VXNlcjox")
-    withdrawals.bind_payee_account(installation, seller, channel=PayoutChannel.MANUAL,
-                                   kind=PayeeKind.BANK_ACCOUNT, identity="6222021234567890123",
-                                   real_name="王小明", bank_name="中国工商银行", actor="test")
+    manual_payouts(installation, seller)
     paid = withdrawals.request_withdrawal(installation, seller, amount=Money(D("5.00"), "USD"),
                                           channel=PayoutChannel.MANUAL)
     withdrawals.approve_withdrawal(installation, paid.pk, staff_user_id="VXNlcjox")

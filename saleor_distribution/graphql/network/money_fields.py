@@ -9,6 +9,8 @@ Who may read them: the distributor themself, and staff with MANAGE_USERS and MAN
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from importlib import import_module
 from importlib.util import find_spec
 from typing import Any
 
@@ -21,7 +23,6 @@ from saleor_distribution.network.models import Distributor
 
 COMMISSIONS_TYPES = "saleor_distribution.graphql.commissions.types"
 WITHDRAWALS_TYPES = "saleor_distribution.graphql.withdrawals.types"
-NEWEST_FIRST = SortKey(("created_at", "pk"), descending=True)
 
 
 def _present(module: str) -> bool:
@@ -41,6 +42,22 @@ class CommissionFilterInput(graphene.InputObjectType):
     )
 
 
+def _page(
+    distributor: Distributor,
+    info: Any,
+    rows: Callable[[], QuerySet[Any]],
+    connection: str,
+    sort: SortKey,
+    first: int | None,
+    after: str | None,
+) -> Any:
+    if not sees_money(info, distributor):
+        return None
+    module, name = connection.rsplit(".", 1)
+    connection_type = getattr(import_module(module), name)
+    return paginate(rows(), connection_type, sort=sort, first=first, after=after)
+
+
 def commissions_of(
     distributor: Distributor, info: Any, first: int | None = None, after: str | None = None,
     filter: dict[str, Any] | None = None,
@@ -49,21 +66,23 @@ def commissions_of(
     from saleor_distribution.commissions.models import Commission
     from saleor_distribution.reports.fetch import period_bounds
 
-    if not sees_money(info, distributor):
-        return None
-    rows: QuerySet[Commission] = Commission.objects.filter(
-        installation_id=distributor.installation_id, beneficiary=distributor
-    )
-    filter = filter or {}
-    if filter.get("status"):
-        rows = rows.filter(state__in=[status.value for status in filter["status"]])
-    if filter.get("order_id") is not None:
-        rows = rows.filter(order__saleor_order_id=str(filter["order_id"]))
-    if filter.get("created_at") is not None:
-        since, until = period_bounds(filter["created_at"]["gte"], filter["created_at"]["lte"])
-        rows = rows.filter(created_at__gte=since, created_at__lt=until)
-    connection_type = _type(COMMISSIONS_TYPES, "CommissionCountableConnection")
-    return paginate(rows, connection_type, sort=NEWEST_FIRST, first=first, after=after)
+    def rows() -> QuerySet[Commission]:
+        found = Commission.objects.filter(
+            installation_id=distributor.installation_id, beneficiary=distributor
+        )
+        narrow = filter or {}
+        if narrow.get("status"):
+            found = found.filter(state__in=[status.value for status in narrow["status"]])
+        if narrow.get("order_id") is not None:
+            found = found.filter(order__saleor_order_id=str(narrow["order_id"]))
+        if narrow.get("created_at") is not None:
+            period = narrow["created_at"]
+            since, until = period_bounds(period["gte"], period["lte"])
+            found = found.filter(created_at__gte=since, created_at__lt=until)
+        return found
+
+    return _page(distributor, info, rows, f"{COMMISSIONS_TYPES}.CommissionCountableConnection",
+                 SortKey(("created_at", "pk"), True), first, after)
 
 
 def attributed_orders_of(
@@ -72,16 +91,16 @@ def attributed_orders_of(
     """The orders attributed to the distributor, newest first."""
     from saleor_distribution.commissions.models import OrderRecord
 
-    if not sees_money(info, distributor):
-        return None
-    rows = OrderRecord.objects.filter(
-        installation_id=distributor.installation_id,
-        attributed_distributor=distributor,
-        saleor_created_at__isnull=False,
-    )
-    connection_type = _type(COMMISSIONS_TYPES, "OrderAttributionCountableConnection")
-    return paginate(rows, connection_type, sort=SortKey(("saleor_created_at", "pk"), True),
-                    first=first, after=after)
+    def rows() -> QuerySet[OrderRecord]:
+        return OrderRecord.objects.filter(
+            installation_id=distributor.installation_id,
+            attributed_distributor=distributor,
+            saleor_created_at__isnull=False,
+        )
+
+    return _page(distributor, info, rows,
+                 f"{COMMISSIONS_TYPES}.OrderAttributionCountableConnection",
+                 SortKey(("saleor_created_at", "pk"), True), first, after)
 
 
 def withdrawals_of(
@@ -90,20 +109,13 @@ def withdrawals_of(
     """The distributor's withdrawals, newest first."""
     from saleor_distribution.withdrawals.models import Withdrawal
 
-    if not sees_money(info, distributor):
-        return None
-    rows = Withdrawal.objects.filter(
-        installation_id=distributor.installation_id, distributor=distributor
-    )
-    connection_type = _type(WITHDRAWALS_TYPES, "WithdrawalCountableConnection")
-    return paginate(rows, connection_type, sort=SortKey(("requested_at", "pk"), True),
-                    first=first, after=after)
+    def rows() -> QuerySet[Withdrawal]:
+        return Withdrawal.objects.filter(
+            installation_id=distributor.installation_id, distributor=distributor
+        )
 
-
-def _type(module: str, name: str) -> Any:
-    from importlib import import_module
-
-    return getattr(import_module(module), name)
+    return _page(distributor, info, rows, f"{WITHDRAWALS_TYPES}.WithdrawalCountableConnection",
+                 SortKey(("requested_at", "pk"), True), first, after)
 
 
 def money_fields() -> dict[str, Any]:

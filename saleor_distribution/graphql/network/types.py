@@ -295,13 +295,36 @@ class StorefrontUrls(graphene.ObjectType):
     product = graphene.String()
 
 
-class ProgrammeSettings(graphene.ObjectType):
-    """The programme's network rules (joining, binding, referral links)."""
+def spend_threshold(policy: models.NetworkPolicy) -> dict[str, Any] | None:
+    if not policy.join_spend_threshold_currency:
+        return None
+    return DistributionMoney.from_amount(
+        policy.join_spend_threshold_amount, policy.join_spend_threshold_currency
+    )
+
+
+class ProgrammeTerms(graphene.ObjectType):
+    """What anyone may read of the programme before joining."""
 
     joining_mode = graphene.Field(JoiningModeEnum, required=True)
     join_spend_threshold = graphene.Field(DistributionMoney)
-    binding_permanent = graphene.Boolean(required=True)
     binding_days = graphene.Int(description="How long a binding lasts; null: permanent.")
+
+    @staticmethod
+    def resolve_joining_mode(root: models.NetworkPolicy, info: Any) -> str:
+        return str(choice_value(root.joining_mode))
+
+    @staticmethod
+    def resolve_join_spend_threshold(
+        root: models.NetworkPolicy, info: Any
+    ) -> dict[str, Any] | None:
+        return spend_threshold(root)
+
+
+class ProgrammeSettings(ProgrammeTerms):
+    """The programme's network rules (joining, binding, referral links)."""
+
+    binding_permanent = graphene.Boolean(required=True)
     last_touch = graphene.Boolean(
         required=True, description="A newer code takes the customer (after protection)."
     )
@@ -318,16 +341,6 @@ class ProgrammeSettings(graphene.ObjectType):
     referral_base_url = graphene.String(
         required=True, description="Where the app serves referral links (`/r/<code>`)."
     )
-
-    @staticmethod
-    def resolve_joining_mode(root: models.NetworkPolicy, info: Any) -> str:
-        return str(choice_value(root.joining_mode))
-
-    @staticmethod
-    def resolve_join_spend_threshold(
-        root: models.NetworkPolicy, info: Any
-    ) -> dict[str, Any] | None:
-        return spend_threshold(root)
 
     @staticmethod
     def resolve_binding_permanent(root: models.NetworkPolicy, info: Any) -> bool:
@@ -366,32 +379,6 @@ class ProgrammeSettings(graphene.ObjectType):
     @staticmethod
     def resolve_referral_base_url(root: models.NetworkPolicy, info: Any) -> str:
         return f"{settings.APP_URL}/r/"
-
-
-def spend_threshold(policy: models.NetworkPolicy) -> dict[str, Any] | None:
-    if not policy.join_spend_threshold_currency:
-        return None
-    return DistributionMoney.from_amount(
-        policy.join_spend_threshold_amount, policy.join_spend_threshold_currency
-    )
-
-
-class ProgrammeTerms(graphene.ObjectType):
-    """What anyone may read of the programme before joining."""
-
-    joining_mode = graphene.Field(JoiningModeEnum, required=True)
-    join_spend_threshold = graphene.Field(DistributionMoney)
-    binding_days = graphene.Int(description="How long a referral binds a customer; null: ever.")
-
-    @staticmethod
-    def resolve_joining_mode(root: models.NetworkPolicy, info: Any) -> str:
-        return str(choice_value(root.joining_mode))
-
-    @staticmethod
-    def resolve_join_spend_threshold(
-        root: models.NetworkPolicy, info: Any
-    ) -> dict[str, Any] | None:
-        return spend_threshold(root)
 
 
 class CommissionPreviewLevel(graphene.ObjectType):
