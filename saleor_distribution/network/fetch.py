@@ -130,6 +130,33 @@ def team_size(distributor: Distributor) -> int:
     return Distributor.objects.values_list("team_size", flat=True).get(pk=distributor.pk)
 
 
+SEARCH_MATCHES_LISTED = 5_000
+
+
+def search(distributors: QuerySet[Distributor], term: str) -> QuerySet[Distributor]:
+    """The distributors whose referral code starts with `term`, or whose email or display
+    name contains it (any case).
+
+    The matches are read first, on their own: a page sorted by an indexed column and
+    filtered by a text match makes PostgreSQL walk that index hoping to meet matches soon,
+    which for a rare term means reading every row in index order (seconds on a million).
+    Few matches (at most SEARCH_MATCHES_LISTED) are then paged by id; for more, the
+    sorted walk is the fast plan and the filter is left as it is.
+    """
+    term = term.strip()
+    if not term:
+        return distributors
+    matching = distributors.filter(
+        Q(code__startswith=normalise_code(term))
+        | Q(email__icontains=term)
+        | Q(display_name__icontains=term)
+    )
+    ids = list(matching.order_by().values_list("pk", flat=True)[: SEARCH_MATCHES_LISTED + 1])
+    if len(ids) > SEARCH_MATCHES_LISTED:
+        return matching
+    return distributors.filter(pk__in=ids)
+
+
 def distributor_count(installation: Installation) -> int:
     """How many distributors the installation has, whatever their status: every one is a
     root or in exactly one root's team, so this is Σ (1 + team size) over the roots, read

@@ -300,3 +300,22 @@ def test_distributor_count_is_read_from_the_roots(sample_tree, make_distributor,
         installation=installation
     ).count()
     assert fetch.distributor_count(other_installation) == 1
+
+
+def test_search_matches_code_email_and_name(make_distributor, installation, monkeypatch):
+    make_distributor(code="ABC123", email="wang.fang@example.com", display_name="王芳")
+    make_distributor(code="XABC99", email="li@shop.cn", display_name="Li ABC")
+    make_distributor(code="ZZZ999", email="zhao@example.com")
+    rows = Distributor.objects.filter(installation=installation)
+
+    def codes(term):
+        return sorted(fetch.search(rows, term).values_list("code", flat=True))
+
+    assert codes("abc") == ["ABC123", "XABC99"]  # code prefix, name part
+    assert codes(" EXAMPLE.com ") == ["ABC123", "ZZZ999"]
+    assert codes("王") == ["ABC123"]
+    assert codes("nobody") == []
+    assert codes("") == ["ABC123", "XABC99", "ZZZ999"]
+    # Past the listed-matches limit the filter stays a filter, with the same result.
+    monkeypatch.setattr(fetch, "SEARCH_MATCHES_LISTED", 1)
+    assert codes("example.com") == ["ABC123", "ZZZ999"]

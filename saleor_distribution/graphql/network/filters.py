@@ -3,11 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 import graphene
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from saleor_distribution.graphql.core.types import global_id_pk
 from saleor_distribution.graphql.network.enums import DistributorStatusEnum
-from saleor_distribution.network.calculations import normalise_code
+from saleor_distribution.network import fetch
 from saleor_distribution.network.models import Distributor
 
 MAX_SEARCH_LENGTH = 254
@@ -38,12 +38,5 @@ def filter_distributors(
 
 
 def search_distributors(rows: QuerySet[Distributor], search: str | None) -> QuerySet[Distributor]:
-    """By referral code (exact or its beginning), email or display name (any part)."""
-    term = (search or "").strip()[:MAX_SEARCH_LENGTH]
-    if not term:
-        return rows
-    return rows.filter(
-        Q(code__startswith=normalise_code(term))
-        | Q(email__icontains=term)
-        | Q(display_name__icontains=term)
-    )
+    """By referral code (its beginning), email or display name (any part)."""
+    return fetch.search(rows, (search or "")[:MAX_SEARCH_LENGTH])
