@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "saleor_distribution.ledger",
     "saleor_distribution.commissions",
     "saleor_distribution.withdrawals",
+    "saleor_distribution.reports",
     "graphene_django",
     "saleor_distribution.graphql",
 ]

@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.graphql",
     "tests.fixtures.network",
     "tests.fixtures.withdrawals",
+    "tests.fixtures.api",
 ]

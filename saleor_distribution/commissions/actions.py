@@ -52,6 +52,7 @@ from saleor_distribution.ledger import actions as ledger
 from saleor_distribution.ledger.models import Account, Bucket, EntryCode, LedgerEntry
 from saleor_distribution.network import fetch as network_fetch
 from saleor_distribution.network.models import Distributor, DistributorStatus, Grade
+from saleor_distribution.reports.actions import record_order_sales
 from saleor_distribution.saleor import payloads
 
 logger = logging.getLogger(__name__)
@@ -569,6 +570,8 @@ def reconcile_order(
             installation, record, commissions, targets, facts, matures_at, now
         )
         record.save()
+        # The sales figures (reports, distributors sorted by sales) move with the order.
+        record_order_sales(record, order)
     logger.info(
         "Order reconciled",
         extra={

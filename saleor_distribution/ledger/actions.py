@@ -20,6 +20,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from saleor_distribution.core import audit
+from saleor_distribution.core.audit import Actor
 from saleor_distribution.core.db import insert_returning_pks
 from saleor_distribution.core.money import CurrencyMismatch, Money
 from saleor_distribution.ledger.error_codes import LedgerErrorCode
@@ -404,11 +405,12 @@ def adjust_balance(
     staff_user_id: str,
     idempotency_key: str,
     allow_negative: bool = False,
+    audited: bool = True,
 ) -> PostResult:
     """A staff correction: one signed entry with the reason and who made it, and an audit
-    event. `target` is an account, or a distributor (its account in the amount's currency,
-    opened if needed). By default it may not take the bucket below zero (`allow_negative`
-    for a deliberate debit)."""
+    event (unless the caller writes a richer one itself: `audited=False`). `target` is an
+    account, or a distributor (its account in the amount's currency, opened if needed). By
+    default it may not take the bucket below zero (`allow_negative` for a deliberate debit)."""
     if isinstance(target, Distributor):
         account = open_account(target.installation_id, target.pk, amount.currency)
     else:
@@ -448,7 +450,7 @@ def adjust_balance(
             ],
             no_negative=() if allow_negative else (bucket,),
         )
-        if result.created:
+        if result.created and audited:
             balance = getattr(Account.objects.get(pk=account.pk), bucket)
             audit.record(
                 account.installation_id,
@@ -458,5 +460,64 @@ def adjust_balance(
                 before={bucket: balance - amount.amount},
                 after={bucket: balance, "entry": result.entries[0].pk},
                 reason=reason.strip(),
+            )
+    return result
+
+
+MAX_REQUEST_ID_LENGTH = 100
+
+
+def adjust_balance_for_staff(
+    distributor: Distributor,
+    amount: Money,
+    *,
+    bucket: str,
+    reason: str,
+    actor: Actor,
+    request_id: str,
+) -> PostResult:
+    """A staff member corrects a distributor's balance (the dashboard's ledger adjustment).
+
+    The idempotency key is derived from the distributor and the caller's request id, so a
+    retried request posts once, and the same id with other contents is refused
+    (`IdempotencyConflict`). The entry and its audit event (on the distributor, with the
+    bucket's balance before and after) are written in one transaction; a replay writes
+    neither again. Refusals are `adjust_balance`'s: no reason, a zero or unquantized amount,
+    a bucket taken below zero.
+    """
+    request_id = request_id.strip()
+    if not request_id or len(request_id) > MAX_REQUEST_ID_LENGTH or not request_id.isprintable():
+        raise ValidationError(
+            {
+                "request_id": ValidationError(
+                    "A request id is 1 to 100 printable characters.",
+                    code=LedgerErrorCode.REQUIRED.value,
+                )
+            }
+        )
+    with transaction.atomic():
+        account = open_account(distributor.installation_id, distributor.pk, amount.currency)
+        result = adjust_balance(
+            account,
+            amount,
+            bucket=bucket,
+            reason=reason,
+            staff_user_id=actor.id,
+            idempotency_key=f"adjust:{distributor.pk}:{request_id}",
+            audited=False,  # the event below names the distributor, as auditEvents filters
+        )
+        if result.created:
+            balance = Account.objects.values_list(bucket, flat=True).get(pk=account.pk)
+            entry = result.entries[0]
+            audit.record(
+                distributor.installation_id,
+                actor=actor,
+                action="ledger.adjust",
+                subject=distributor,
+                before={"currency": amount.currency, "bucket": bucket,
+                        "balance": balance - amount.amount},
+                after={"currency": amount.currency, "bucket": bucket, "balance": balance,
+                       "amount": amount.amount, "entry": entry.pk},
+                reason=entry.reason,
             )
     return result

@@ -47,6 +47,7 @@ from saleor_distribution.network.models import (
     JoiningMode,
     NetworkPolicy,
     ReferralClick,
+    ReferralLink,
     TeamLevelCount,
     TouchModel,
 )
@@ -842,6 +843,36 @@ def follow_referral_link(
             visitor_hash=visitor,
         )
     return ReferralRedirect(url, distributor, counted)
+
+
+PRODUCT_ID_MAX_LENGTH = 255
+
+
+def create_referral_link(
+    distributor: Distributor, *, channel: str, product: str = ""
+) -> ReferralLink:
+    """A distributor makes a share link for a channel's shop or one of its products.
+
+    Refused: a distributor who is not active (their links would lead nowhere), a channel the
+    programme has no storefront URLs for, a malformed product id. Making the same link
+    again returns the existing one.
+    """
+    status = Distributor.objects.values_list("status", flat=True).get(pk=distributor.pk)
+    if status != DistributorStatus.ACTIVE:
+        raise refuse("distributor", "Only active distributors can share links.",
+                     NetworkErrorCode.DISTRIBUTOR_NOT_ACTIVE)
+    product = product.strip()
+    if len(product) > PRODUCT_ID_MAX_LENGTH or (product and not product.isprintable()):
+        raise refuse("product", "Not a product id.", NetworkErrorCode.PRODUCT_INVALID)
+    templates = fetch.get_policy(distributor.installation).storefront_urls.get(channel) or {}
+    if not templates.get("link") or (product and not templates.get("product")):
+        raise refuse("channel", "The programme has no storefront URL for this channel.",
+                     NetworkErrorCode.UNKNOWN_CHANNEL)
+    link, _ = ReferralLink.objects.get_or_create(
+        installation_id=distributor.installation_id, distributor=distributor, channel=channel,
+        product=product,
+    )
+    return link
 
 
 # --- policy (staff) ---------------------------------------------------------------------------

@@ -23,3 +23,5 @@ class NetworkErrorCode(Enum):
     INVALID_URL_TEMPLATE = "invalid_url_template"
     CONCURRENT_CHANGE = "concurrent_change"
     TOO_DEEP = "too_deep"
+    UNKNOWN_CHANNEL = "unknown_channel"
+    PRODUCT_INVALID = "product_invalid"

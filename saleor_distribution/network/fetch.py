@@ -10,15 +10,18 @@ from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from saleor_distribution.installations.models import Installation, InstallationStatus
 from saleor_distribution.network.calculations import normalise_code
 from saleor_distribution.network.models import (
     CustomerBinding,
     Distributor,
+    Grade,
     Invitation,
     NetworkPolicy,
+    ReferralClick,
+    ReferralLink,
     TeamLevelCount,
 )
 
@@ -38,6 +41,11 @@ def get_for_user(installation: Installation, saleor_user_id: str) -> Distributor
     return Distributor.objects.filter(
         installation=installation, saleor_user_id=saleor_user_id
     ).first()
+
+
+def grades(installation: Installation) -> QuerySet[Grade]:
+    """The installation's grades, lowest rank first."""
+    return Grade.objects.filter(installation=installation).order_by("rank", "pk")
 
 
 def get_policy(installation: Installation) -> NetworkPolicy:
@@ -81,6 +89,20 @@ def ancestors(
     return [by_id[i] for i in ids if i in by_id]
 
 
+def ancestors_of_many(distributors: Sequence[Distributor]) -> dict[int, list[Distributor]]:
+    """The uplines of several distributors (whole rows, nearest first), in one query."""
+    ids = {pk for distributor in distributors for pk in distributor.ancestor_ids}
+    if not ids:
+        return {distributor.pk: [] for distributor in distributors}
+    installation_ids = {distributor.installation_id for distributor in distributors}
+    assert len(installation_ids) == 1, "ancestors of one installation at a time"
+    by_id = Distributor.objects.filter(installation_id=installation_ids.pop()).in_bulk(ids)
+    return {
+        distributor.pk: [by_id[i] for i in distributor.ancestor_ids if i in by_id]
+        for distributor in distributors
+    }
+
+
 @lru_cache(maxsize=256)
 def _select_by_ids(fields: tuple[str, ...], count: int) -> str:
     name = connection.ops.quote_name
@@ -108,10 +130,60 @@ def team_size(distributor: Distributor) -> int:
     return Distributor.objects.values_list("team_size", flat=True).get(pk=distributor.pk)
 
 
+SEARCH_MATCHES_LISTED = 5_000
+
+
+def search(distributors: QuerySet[Distributor], term: str) -> QuerySet[Distributor]:
+    """The distributors whose referral code starts with `term`, or whose email or display
+    name contains it (any case).
+
+    The matches are read first, on their own: a page sorted by an indexed column and
+    filtered by a text match makes PostgreSQL walk that index hoping to meet matches soon,
+    which for a rare term means reading every row in index order (seconds on a million).
+    Few matches (at most SEARCH_MATCHES_LISTED) are then paged by id; for more, the
+    sorted walk is the fast plan and the filter is left as it is.
+    """
+    term = term.strip()
+    if not term:
+        return distributors
+    matching = distributors.filter(
+        Q(code__startswith=normalise_code(term))
+        | Q(email__icontains=term)
+        | Q(display_name__icontains=term)
+    )
+    ids = list(matching.order_by().values_list("pk", flat=True)[: SEARCH_MATCHES_LISTED + 1])
+    if len(ids) > SEARCH_MATCHES_LISTED:
+        return matching
+    return distributors.filter(pk__in=ids)
+
+
+def distributor_count(installation: Installation) -> int:
+    """How many distributors the installation has, whatever their status: every one is a
+    root or in exactly one root's team, so this is Σ (1 + team size) over the roots, read
+    from the maintained counters (an index scan of the roots, not a count of every row)."""
+    total = Distributor.objects.filter(installation=installation, parent__isnull=True).aggregate(
+        total=Sum(F("team_size") + 1)
+    )["total"]
+    return int(total or 0)
+
+
 def team_counts_by_depth(distributor: Distributor) -> dict[int, int]:
     """{1: children, 2: grandchildren, ...} from the maintained per-level counters."""
     rows = TeamLevelCount.objects.filter(ancestor_id=distributor.pk, count__gt=0)
     return dict(rows.order_by("relative_depth").values_list("relative_depth", "count"))
+
+
+def team_counts_by_depth_of_many(distributor_ids: Iterable[int]) -> dict[int, dict[int, int]]:
+    """`team_counts_by_depth` of several distributors in one query."""
+    counts: dict[int, dict[int, int]] = {pk: {} for pk in distributor_ids}
+    rows = (
+        TeamLevelCount.objects.filter(ancestor_id__in=list(counts), count__gt=0)
+        .order_by("ancestor_id", "relative_depth")
+        .values_list("ancestor_id", "relative_depth", "count")
+    )
+    for ancestor_id, relative_depth, count in rows:
+        counts[ancestor_id][relative_depth] = count
+    return counts
 
 
 def team_count_at_depth(distributor: Distributor, relative_depth: int) -> int:
@@ -168,6 +240,47 @@ def team_at_depth(
     if after is not None:
         rows = rows.filter(pk__gt=after)
     return _page(rows.order_by("pk"), first)
+
+
+def first_team_pages(
+    distributors: Sequence[Distributor], relative_depth: int, *, first: int
+) -> dict[int, TeamPage]:
+    """The first page of the team at one depth (1: direct) of each distributor, in one
+    query: a UNION ALL of the per-distributor reads of `direct_team` / `team_at_depth`, each
+    still an index range scan (a window over every team member would read whole teams)."""
+    assert relative_depth >= 1
+    assert 1 <= first <= MAX_PAGE_SIZE, "page size out of range"
+    if not distributors:
+        return {}
+    name = connection.ops.quote_name
+    meta = Distributor._meta
+    columns = ", ".join(name(field.column) for field in meta.concrete_fields)
+    table = name(meta.db_table)
+    parts: list[str] = []
+    params: list[object] = []
+    for owner in distributors:
+        if relative_depth == 1:
+            where = f"{name('parent_id')} = %s"
+            args: list[object] = [owner.pk]
+        else:
+            where = f"{name('depth')} = %s AND {name('path')} LIKE %s"
+            # Paths hold digits and slashes only: nothing to escape in the pattern.
+            args = [owner.depth + relative_depth, f"{owner.path}%"]
+        parts.append(
+            f"SELECT * FROM (SELECT {columns}, %s AS team_owner FROM {table} "  # noqa: S608
+            f"WHERE {name('installation_id')} = %s AND {where} "
+            f"ORDER BY {name('id')} LIMIT %s) AS t{len(parts)}"
+        )
+        params += [owner.pk, owner.installation_id, *args, first + 1]
+    members: dict[int, list[Distributor]] = {owner.pk: [] for owner in distributors}
+    for row in Distributor.objects.raw(" UNION ALL ".join(parts), params):
+        members[row.team_owner].append(row)  # type: ignore[attr-defined]
+    pages = {}
+    for owner_pk, rows in members.items():
+        rows.sort(key=lambda row: row.pk)
+        items = rows[:first]
+        pages[owner_pk] = TeamPage(items, len(rows) > first, items[-1].pk if items else None)
+    return pages
 
 
 def descendants(distributor: Distributor) -> QuerySet[Distributor]:
@@ -237,18 +350,54 @@ def installation_for_referral(code: str, installation_id: int | None) -> Install
     return owners[0] if len(owners) == 1 else None
 
 
-def referral_link(distributor: Distributor, *, product: str = "", channel: str = "") -> str:
+def serves_several_installations() -> bool:
+    return Installation.objects.filter(status=InstallationStatus.ACTIVE)[:2].count() > 1
+
+
+def referral_link(
+    distributor: Distributor,
+    *,
+    product: str = "",
+    channel: str = "",
+    several_installations: bool | None = None,
+) -> str:
     """The shareable link of a distributor (推广链接): `<APP_URL>/r/<code>[/<product>]`.
 
-    `?i=<installation>` is added when the deployment serves several installations, so the
-    link does not depend on the code being unique across them.
+    `?i=<installation>` is added when the deployment serves several installations
+    (`several_installations`, read from the database if not given), so the link does not
+    depend on the code being unique across them.
     """
     url = f"{settings.APP_URL}/r/{quote(distributor.code, safe='')}"
     if product:
         url += f"/{quote(product, safe='')}"
     query = {}
-    if Installation.objects.filter(status=InstallationStatus.ACTIVE).count() > 1:
+    if several_installations is None:
+        several_installations = serves_several_installations()
+    if several_installations:
         query["i"] = str(distributor.installation_id)
     if channel:
         query["channel"] = channel
     return f"{url}?{urlencode(query)}" if query else url
+
+
+def referral_links(distributor_ids: Iterable[int]) -> dict[int, list[ReferralLink]]:
+    """The share links each distributor made, oldest first (one query)."""
+    links: dict[int, list[ReferralLink]] = {pk: [] for pk in distributor_ids}
+    for link in ReferralLink.objects.filter(distributor_id__in=list(links)).order_by("pk"):
+        links[link.distributor_id].append(link)
+    return links
+
+
+def click_counts(distributor_ids: Iterable[int]) -> dict[int, dict[tuple[str, str], int]]:
+    """Counted clicks on each distributor's links, per (channel, product); product "" is
+    the shop link (one query)."""
+    counts: dict[int, dict[tuple[str, str], int]] = {pk: {} for pk in distributor_ids}
+    rows = (
+        ReferralClick.objects.filter(distributor_id__in=list(counts))
+        .values("distributor_id", "channel", "product")
+        .annotate(clicks=Count("pk"))
+        .values_list("distributor_id", "channel", "product", "clicks")
+    )
+    for distributor_id, channel, product, clicks in rows:
+        counts[distributor_id][(channel, product)] = clicks
+    return counts

@@ -103,6 +103,14 @@ class Distributor(models.Model):
             ),
             # The direct team, page by page in id order.
             models.Index(fields=("parent", "id"), name="network_dist_children_idx"),
+            # Staff lists sorted by team size or by joining date (newest first by default),
+            # page by page, without sorting every distributor of the installation.
+            models.Index(
+                fields=("installation", "team_size", "id"), name="network_dist_team_size_idx"
+            ),
+            models.Index(
+                fields=("installation", "joined_at", "id"), name="network_dist_joined_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -301,3 +309,27 @@ class ReferralClick(models.Model):
 
     def __str__(self) -> str:
         return f"click on {self.distributor_id} at {self.clicked_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ReferralLink(models.Model):
+    """A per-product or per-channel share link a distributor made (推广链接). The link itself
+    is `fetch.referral_link(...)`; the row remembers that the distributor made it, so it is
+    listed with its clicks and orders. The shop link of the default channel needs no row."""
+
+    installation = models.ForeignKey(Installation, on_delete=models.PROTECT, related_name="+")
+    distributor = models.ForeignKey(
+        Distributor, on_delete=models.PROTECT, related_name="referral_links"
+    )
+    channel = models.CharField(max_length=255)
+    product = models.CharField(max_length=255, blank=True)  # Saleor product id; "": the shop
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=("distributor", "channel", "product"), name="network_referral_link_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.distributor_id} {self.channel} {self.product or 'shop'}"

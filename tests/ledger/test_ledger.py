@@ -260,3 +260,42 @@ def test_an_adjustment_by_distributor_opens_the_account_and_is_audited(installat
         {"available": "0.000"},
         "500.000",
     )
+
+
+def test_staff_adjustments_are_audited_once_per_request_id(installation, make_distributor):
+    from saleor_distribution.core.audit import Actor
+    from saleor_distribution.core.models import AuditEvent
+
+    distributor = make_distributor()
+    staff = Actor.staff("VXNlcjox", "admin@example.com")
+
+    first = ledger.adjust_balance_for_staff(
+        distributor, Money(Decimal("12.30"), "CNY"), bucket=Bucket.AVAILABLE,
+        reason=" goodwill ", actor=staff, request_id="req-1",
+    )
+    replay = ledger.adjust_balance_for_staff(
+        distributor, Money(Decimal("12.30"), "CNY"), bucket=Bucket.AVAILABLE,
+        reason="goodwill", actor=staff, request_id="req-1",
+    )
+
+    assert first.created is True and replay.created is False
+    assert replay.entries[0].pk == first.entries[0].pk
+    entry = first.entries[0]
+    assert (entry.amount, entry.code, entry.reason, entry.actor, entry.idempotency_key) == (
+        Decimal("12.30"), "adjustment", "goodwill", "VXNlcjox", f"adjust:{distributor.pk}:req-1"
+    )
+    event = AuditEvent.objects.get()
+    assert (event.action, event.subject_type, event.subject_id, event.actor_id, event.reason) == (
+        "ledger.adjust", "network.distributor", str(distributor.pk), "VXNlcjox", "goodwill"
+    )
+    assert event.before == {"currency": "CNY", "bucket": "available", "balance": "0.000"}
+    assert event.after == {"currency": "CNY", "bucket": "available", "balance": "12.300",
+                           "amount": "12.30", "entry": entry.pk}
+
+    # The same request id with another amount is refused, and nothing is written.
+    with pytest.raises(IdempotencyConflict):
+        ledger.adjust_balance_for_staff(
+            distributor, Money(Decimal("1.00"), "CNY"), bucket=Bucket.AVAILABLE,
+            reason="goodwill", actor=staff, request_id="req-1",
+        )
+    assert LedgerEntry.objects.count() == 1 and AuditEvent.objects.count() == 1

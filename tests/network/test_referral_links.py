@@ -7,23 +7,14 @@ from django.test import RequestFactory
 
 from saleor_distribution.core.audit import Actor
 from saleor_distribution.network import actions, calculations, fetch
-from saleor_distribution.network.models import ReferralClick
+from saleor_distribution.network.error_codes import NetworkErrorCode
+from saleor_distribution.network.models import ReferralClick, ReferralLink
 from saleor_distribution.network.views import client_ip
-from tests.fixtures.network import STAFF_ID, make_installation
+from tests.fixtures.network import STAFF_ID, STOREFRONT_URLS, make_installation, refused
 
 IP = "203.0.113.7"
 UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0) MicroMessenger/8.0.44"
-URLS = {
-    "default-channel": {
-        "home": "https://shop.example.com/{channel}/",
-        "link": "https://shop.example.com/{channel}/?ref={code}",
-        "product": "https://shop.example.com/{channel}/products/{product}/?ref={code}",
-    },
-    "channel-cn": {
-        "home": "https://cn.shop.example.com/",
-        "link": "https://cn.shop.example.com/?ref={code}&utm_source=distribution",
-    },
-}
+URLS = STOREFRONT_URLS
 
 
 def configure(installation, **changes):
@@ -226,3 +217,61 @@ def test_client_ip_trusts_only_the_configured_proxies(trusted, forwarded, expect
                                    headers={"X-Forwarded-For": forwarded})
 
     assert client_ip(request, trusted) == expected
+
+
+def test_a_distributor_makes_share_links_that_are_listed(installation, shop, make_distributor):
+    product = "UHJvZHVjdDoxMzQ="
+
+    link = actions.create_referral_link(shop, channel="default-channel", product=product)
+    again = actions.create_referral_link(shop, channel="default-channel", product=f" {product} ")
+    actions.create_referral_link(shop, channel="channel-cn")
+
+    assert again.pk == link.pk
+    assert [(row.channel, row.product) for row in fetch.referral_links([shop.pk])[shop.pk]] == [
+        ("default-channel", product),
+        ("channel-cn", ""),
+    ]
+    other = make_distributor(code="XYZ789")
+    assert fetch.referral_links([other.pk]) == {other.pk: []}
+
+
+@pytest.mark.parametrize(
+    ("channel", "product", "field", "code"),
+    [
+        ("nowhere", "", "channel", NetworkErrorCode.UNKNOWN_CHANNEL),
+        # channel-cn has no product template: a product link would lead to the shop
+        ("channel-cn", "UHJvZHVjdDoxMzQ=", "channel", NetworkErrorCode.UNKNOWN_CHANNEL),
+        ("default-channel", "x" * 256, "product", NetworkErrorCode.PRODUCT_INVALID),
+        ("default-channel", "bad\nid", "product", NetworkErrorCode.PRODUCT_INVALID),
+    ],
+)
+def test_share_links_are_refused_for_what_cannot_be_served(
+    installation, shop, channel, product, field, code
+):
+    with refused(installation, field, code):
+        actions.create_referral_link(shop, channel=channel, product=product)
+    assert ReferralLink.objects.count() == 0
+
+
+def test_a_suspended_distributor_cannot_make_links(installation, shop):
+    actions.suspend(shop, actor=Actor.staff(STAFF_ID), reason="spam")
+
+    with refused(installation, "distributor", NetworkErrorCode.DISTRIBUTOR_NOT_ACTIVE):
+        actions.create_referral_link(shop, channel="default-channel")
+
+
+def test_click_counts_are_per_channel_and_product(installation, shop):
+    at = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+    for n in range(3):
+        actions.follow_referral_link(installation, code="ABC123", ip=f"10.0.0.{n}",
+                                     user_agent=UA, now=at)
+    actions.follow_referral_link(installation, code="ABC123", product="UHJvZHVjdDoxMzQ=",
+                                 ip=IP, user_agent=UA, now=at)
+    actions.follow_referral_link(installation, code="ABC123", channel="channel-cn", ip=IP,
+                                 user_agent=UA, now=at)
+
+    assert fetch.click_counts([shop.pk]) == {shop.pk: {
+        ("default-channel", ""): 3,
+        ("default-channel", "UHJvZHVjdDoxMzQ="): 1,
+        ("channel-cn", ""): 1,
+    }}

@@ -273,3 +273,49 @@ def test_inserts_and_moves_beyond_the_longest_path_are_refused(make_chain, staff
                                 parent=other)
     with refused(installation, "new_parent", NetworkErrorCode.TOO_DEEP):
         actions.move_subtree(top, other, actor=staff)
+
+
+def test_ancestors_of_many_in_one_query(sample_tree, django_assert_num_queries):
+    t = fresh(sample_tree)
+
+    with django_assert_num_queries(1):
+        uplines = fetch.ancestors_of_many([t["A11"], t["A2"], t["B1"], t["R"]])
+
+    assert {name: names_of(t, uplines[t[name].pk]) for name in ("A11", "A2", "B1", "R")} == {
+        "A11": ["A1", "A", "R"], "A2": ["A", "R"], "B1": ["B", "R"], "R": [],
+    }
+
+
+def test_distributor_count_is_read_from_the_roots(sample_tree, make_distributor, staff,
+                                                   installation, other_installation):
+    make_distributor(code="LONE")
+    make_distributor(code="ELSE", installation=other_installation)
+    assert fetch.distributor_count(installation) == 8
+
+    # Moving a subtree to the top keeps the count; every status counts.
+    actions.move_subtree(fresh(sample_tree)["A"], None, actor=staff)
+    actions.suspend(fresh(sample_tree)["B1"], actor=staff, reason="spam")
+    assert fetch.distributor_count(installation) == 8
+    assert fetch.distributor_count(installation) == Distributor.objects.filter(
+        installation=installation
+    ).count()
+    assert fetch.distributor_count(other_installation) == 1
+
+
+def test_search_matches_code_email_and_name(make_distributor, installation, monkeypatch):
+    make_distributor(code="ABC123", email="wang.fang@example.com", display_name="王芳")
+    make_distributor(code="XABC99", email="li@shop.cn", display_name="Li ABC")
+    make_distributor(code="ZZZ999", email="zhao@example.com")
+    rows = Distributor.objects.filter(installation=installation)
+
+    def codes(term):
+        return sorted(fetch.search(rows, term).values_list("code", flat=True))
+
+    assert codes("abc") == ["ABC123", "XABC99"]  # code prefix, name part
+    assert codes(" EXAMPLE.com ") == ["ABC123", "ZZZ999"]
+    assert codes("王") == ["ABC123"]
+    assert codes("nobody") == []
+    assert codes("") == ["ABC123", "XABC99", "ZZZ999"]
+    # Past the listed-matches limit the filter stays a filter, with the same result.
+    monkeypatch.setattr(fetch, "SEARCH_MATCHES_LISTED", 1)
+    assert codes("example.com") == ["ABC123", "ZZZ999"]

@@ -31,8 +31,17 @@ class CountableConnection(graphene.relay.Connection):
 
 
 class OrderDirection(graphene.Enum):
+    # Saleor's enum of the same name, value for value and word for word, so the two
+    # compose in one supergraph.
     ASC = "asc"
     DESC = "desc"
+
+    @property
+    def description(self) -> str:
+        return {
+            "ASC": "Specifies an ascending sort order.",
+            "DESC": "Specifies a descending sort order.",
+        }[self.name]
 
 
 @dataclass(frozen=True)
@@ -124,14 +133,46 @@ def paginate(
     page = page[:size]
     if backwards:
         page.reverse()
-    edge_type = connection_type.Edge
-    edges = [edge_type(node=row, cursor=_encode([_value(row, f) for f in fields])) for row in page]
-    page_info = graphene.relay.PageInfo(
+    return connection_from_page(
+        connection_type,
+        [(row, [_value(row, f) for f in fields]) for row in page],
         has_next_page=has_more if not backwards else bool(before),
         has_previous_page=has_more if backwards else bool(after),
+        total_count=total_count or queryset.count,
+    )
+
+
+def page_size(first: int | None, default: int = 20) -> int:
+    """`first` checked against the page-size limit (forward-only connections)."""
+    size = default if first is None else first
+    if size < 0 or size > MAX_PAGE_SIZE:
+        raise GraphQLError(f"Page size must be between 0 and {MAX_PAGE_SIZE}.")
+    return size
+
+
+def decode_cursor(cursor: str | None, size: int) -> list[Any] | None:
+    """The sort-key values an `after` cursor carries (None without a cursor)."""
+    return _decode(cursor, size) if cursor else None
+
+
+def connection_from_page(
+    connection_type: type[graphene.relay.Connection],
+    rows: Sequence[tuple[Any, Sequence[Any]]],
+    *,
+    has_next_page: bool,
+    has_previous_page: bool,
+    total_count: Callable[[], int],
+) -> Any:
+    """A connection from one page already read: (node, its sort-key values) per row, in
+    order. For pages a domain read helper returns (teams, rankings)."""
+    edge_type = connection_type.Edge
+    edges = [edge_type(node=node, cursor=_encode(values)) for node, values in rows]
+    page_info = graphene.relay.PageInfo(
+        has_next_page=has_next_page,
+        has_previous_page=has_previous_page,
         start_cursor=edges[0].cursor if edges else None,
         end_cursor=edges[-1].cursor if edges else None,
     )
     connection = connection_type(edges=edges, page_info=page_info)
-    connection.total_count = total_count or queryset.count
+    connection.total_count = total_count
     return connection

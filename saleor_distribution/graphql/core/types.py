@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 import graphene
-from babel.numbers import get_currency_precision
+from babel.numbers import is_currency
+from django.core.exceptions import ValidationError
+from graphql_relay import from_global_id
+
+from saleor_distribution.core.money import currency_digits, minor_unit
 
 
 class DistributionMoney(graphene.ObjectType):
@@ -23,9 +29,8 @@ class DistributionMoney(graphene.ObjectType):
 
     @staticmethod
     def from_amount(amount: Decimal, currency: str) -> dict[str, Any]:
-        digits = get_currency_precision(currency)
-        quantum = Decimal(1).scaleb(-digits)
-        exact = amount.quantize(quantum)
+        digits = currency_digits(currency)
+        exact = amount.quantize(minor_unit(currency))
         return {
             "currency": currency,
             "amount": str(exact),
@@ -61,3 +66,52 @@ def errors_from_validation(exc: Any) -> list[dict[str, Any]]:
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
+
+
+class DistributionMoneyInput(graphene.InputObjectType):
+    amount = graphene.String(required=True, description='Exact decimal amount, e.g. "12.30".')
+    currency = graphene.String(required=True, description="ISO 4217 currency code.")
+
+
+# Plain decimal notation only: no exponent, no NaN or infinity, at most the 3 places a
+# money column stores.
+AMOUNT_RE = re.compile(r"^[+-]?[0-9]{1,17}(\.[0-9]{1,3})?$")
+
+
+def parse_amount(value: Any, field: str, code: str) -> Decimal:
+    """A money amount sent as a decimal string ("12.30"); anything else is refused."""
+    if not isinstance(value, str) or not AMOUNT_RE.fullmatch(value.strip()):
+        raise ValidationError(
+            {field: ValidationError('Send the amount as a decimal string, e.g. "12.30".',
+                                    code=code)}
+        )
+    return Decimal(value.strip())
+
+
+def parse_currency(value: Any, field: str, code: str) -> str:
+    if not isinstance(value, str) or len(value) != 3 or not value.isupper() or not is_currency(
+        value
+    ):
+        raise ValidationError(
+            {field: ValidationError("Not an ISO 4217 currency code.", code=code)}
+        )
+    return value
+
+
+def choice_value(value: Any) -> Any:
+    """A model field's stored value: instances written in this request may hold the
+    `TextChoices` member, which a GraphQL enum does not take for its value."""
+    return value.value if isinstance(value, Enum) else value
+
+
+def global_id_pk(value: Any, type_name: str) -> int | None:
+    """The primary key in a global id of `type_name`, or None (malformed, another type)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        kind, pk = from_global_id(value)
+    except (ValueError, TypeError, UnicodeDecodeError):
+        return None
+    if kind != type_name or not (pk.isascii() and pk.isdigit()) or len(pk) > 18:
+        return None
+    return int(pk)

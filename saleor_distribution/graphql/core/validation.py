@@ -11,6 +11,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
     OperationDefinitionNode,
@@ -83,14 +84,23 @@ def validation_rules() -> list[type[ValidationRule]]:
     return [depth_limit_validator(max_depth=MAX_DEPTH), CostLimitRule]
 
 
-class EntitiesLimitMiddleware:
+def limit_entities(schema: GraphQLSchema) -> None:
     """Refuse `_entities` with more than MAX_ENTITIES representations (after variables are
-    substituted, which a validation rule cannot see)."""
+    substituted, which a validation rule cannot see). The check wraps that one resolver: a
+    middleware would run for every field of every query."""
+    field = schema.query_type.fields["_entities"] if schema.query_type else None
+    if field is None or getattr(field.resolve, "limited", False):
+        return
+    resolve = field.resolve
+    assert resolve is not None
 
-    def resolve(self, next_: Any, root: Any, info: Any, **args: Any) -> Any:
-        if info.field_name == "_entities" and len(args.get("representations") or ()) > MAX_ENTITIES:
+    def limited(root: Any, info: Any, **args: Any) -> Any:
+        if len(args.get("representations") or ()) > MAX_ENTITIES:
             raise GraphQLError(
                 f"At most {MAX_ENTITIES} entities per request.",
                 extensions={"code": "TOO_MANY_ENTITIES"},
             )
-        return next_(root, info, **args)
+        return resolve(root, info, **args)
+
+    limited.limited = True  # type: ignore[attr-defined]
+    field.resolve = limited
