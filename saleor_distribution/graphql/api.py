@@ -11,10 +11,11 @@ from typing import Any
 import graphene
 from graphene_federation import STABLE_VERSION, build_schema, shareable
 
+from saleor_distribution.graphql.money import MoneyMutations, MoneyQueries, Order
 from saleor_distribution.graphql.network.schema import NetworkQueries, User
 
 
-class Query(NetworkQueries, graphene.ObjectType):
+class Query(MoneyQueries, NetworkQueries, graphene.ObjectType):
     # The signed-in Saleor user; also Saleor's root field, hence shareable (and undescribed).
     me = shareable(graphene.Field(User))
     node = graphene.relay.Node.Field()
@@ -25,4 +26,10 @@ class Query(NetworkQueries, graphene.ObjectType):
         return User(id=viewer.user_id) if viewer.token is not None else None
 
 
-schema = build_schema(query=Query, types=[User], federation_version=STABLE_VERSION)
+class Mutation(MoneyMutations, graphene.ObjectType):
+    pass
+
+
+schema = build_schema(
+    query=Query, mutation=Mutation, types=[User, Order], federation_version=STABLE_VERSION
+)
