@@ -89,7 +89,8 @@ def explain_commission(commission: Commission, plan_number: int) -> str:
         rate = f"{amount} per unit x {commission.quantity}"
         raw = commission.rate * commission.quantity
     else:
-        rate = f"{_percent(commission.rate)} of {commission.base} {commission.currency}"
+        base = quantize(commission.base, commission.currency)
+        rate = f"{_percent(commission.rate)} of {base} {commission.currency}"
         raw = commission.rate * commission.base
     what = "shipping" if commission.line_id == SHIPPING_LINE else "the line"
     parts = [f"Level {commission.level} on {what}: {source} in plan v{plan_number}, {rate}."]
@@ -98,7 +99,6 @@ def explain_commission(commission: Commission, plan_number: int) -> str:
     if commission.state == CommissionState.REVERSED:
         parts.append("Reversed: the order was cancelled, expired or fully refunded.")
     elif commission.refunded_amount > 0:
-        parts.append(
-            f"{commission.refunded_amount} {commission.currency} taken back for refunded items."
-        )
+        refunded = quantize(commission.refunded_amount, commission.currency)
+        parts.append(f"{refunded} {commission.currency} taken back for refunded items.")
     return " ".join(parts)

@@ -308,6 +308,10 @@ class OrderAttribution(graphene.ObjectType):
         return root.saleor_order_id
 
     @staticmethod
+    def resolve_order_number(root: models.OrderRecord, info: Any) -> str:
+        return root.number
+
+    @staticmethod
     def resolve_distributor(root: models.OrderRecord, info: Any) -> Any:
         return root.attributed_distributor
 
