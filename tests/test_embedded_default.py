@@ -80,15 +80,10 @@ def embedded_service(tmp_path: Path, fake_saleor: FakeSaleor) -> Iterator[Embedd
     with log_path.open("wb") as log:
         server = subprocess.Popen(
             [str(CONSOLE), "serve", "--port", str(port)],
-            cwd=tmp_path,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     service = EmbeddedService(
-        url=f"http://127.0.0.1:{port}",
-        data_dir=tmp_path / "data",
-        encryption_key=key,
+        url=f"http://127.0.0.1:{port}", data_dir=tmp_path / "data", encryption_key=key,
         identifier=fake_saleor.identifier,
     )
     try:
@@ -142,13 +137,8 @@ def test_first_run_installs_receives_and_processes_on_sqlite(embedded_service, f
     )
     assert rows == [
         (
-            response.json()["delivery"],
-            "ORDER_CREATED",
-            payload["order"]["id"],
-            "processed",
-            1,
-            "reconciled order 23 v1 (UNFULFILLED): 0 commissions, 0 ledger entries",
-            "",
+            response.json()["delivery"], "ORDER_CREATED", payload["order"]["id"], "processed", 1,
+            "reconciled order 23 v1 (UNFULFILLED): 0 commissions, 0 ledger entries", "",
         )
     ]
     installations = service.query(

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 INDEX = (
-    b'<!doctype html><div id="root"></div><script src="/dashboard/assets/index-abc123.js"></script>'
+    b'<!doctype html><div id="root"></div>'
+    b'<script src="/dashboard/assets/index-abc123.js"></script>'
 )
 SCRIPT = b"console.log('distribution');"
 

@@ -37,32 +37,18 @@ def policy(installation, **changes):
     return actions.update_policy(installation, actor=Actor.staff(STAFF_ID), **changes)
 
 
-def bind(
-    installation,
-    distributor,
-    *,
-    at,
-    customer=BUYER,
-    email=EMAIL,
-    new=True,
-    source=BindingSource.INVITE,
-):
+def bind(installation, distributor, *, at, customer=BUYER, email=EMAIL, new=True,
+         source=BindingSource.INVITE):
     return actions.bind_customer(
-        installation,
-        distributor=distributor,
-        customer_saleor_id=customer,
-        customer_email=email,
-        source=source,
-        is_new_customer=new,
-        at=at,
+        installation, distributor=distributor, customer_saleor_id=customer, customer_email=email,
+        source=source, is_new_customer=new, at=at,
     )
 
 
 def open_rows(installation):
     return list(
-        CustomerBinding.objects.filter(
-            installation=installation, ended_at__isnull=True
-        ).values_list("customer_saleor_id", "distributor__code")
+        CustomerBinding.objects.filter(installation=installation, ended_at__isnull=True)
+        .values_list("customer_saleor_id", "distributor__code")
     )
 
 
@@ -75,9 +61,7 @@ def test_first_binding_records_source_code_and_window(installation, alice):
     row = CustomerBinding.objects.get()
     assert row == result.binding
     assert (row.customer_saleor_id, row.customer_email, row.distributor_id) == (
-        BUYER,
-        EMAIL,
-        alice.pk,
+        BUYER, EMAIL, alice.pk
     )
     assert (row.source, row.code, row.bound_at) == ("referral_link", "ALICE1", T0)
     assert row.expires_at == T0 + timedelta(days=30)
@@ -125,10 +109,10 @@ def test_binding_again_to_the_same_distributor_changes_nothing(installation, ali
         (TouchModel.LAST_TOUCH, 30, 7, 31, "replaced_expired"),
     ],
 )
-def test_binding_policy_matrix(
-    installation, alice, bob, touch, days, protection, elapsed, expected
-):
-    policy(installation, binding_touch=touch, binding_days=days, binding_protection_days=protection)
+def test_binding_policy_matrix(installation, alice, bob, touch, days, protection, elapsed,
+                               expected):
+    policy(installation, binding_touch=touch, binding_days=days,
+           binding_protection_days=protection)
     first = bind(installation, alice, at=T0).binding
     at = T0 + timedelta(days=elapsed)
 
@@ -141,8 +125,7 @@ def test_binding_policy_matrix(
     assert result.outcome == expected
     first.refresh_from_db()
     assert (first.ended_at, first.end_reason) == (
-        at,
-        "expired" if expected == "replaced_expired" else "rebound",
+        at, "expired" if expected == "replaced_expired" else "rebound"
     )
     assert open_rows(installation) == [(BUYER, "BOB123")]
     assert result.binding.bound_at == at
@@ -229,20 +212,16 @@ def test_a_guest_binding_counts_once_the_customer_has_an_account(installation, a
         bind(installation, bob, at=T0 + timedelta(hours=1))
 
     assert error_codes(caught.value) == {"customer": [NetworkErrorCode.ALREADY_BOUND.value]}
-    assert (
-        fetch.current_binding(
-            installation, saleor_user_id=BUYER, email=EMAIL, at=T0 + timedelta(hours=1)
-        ).distributor
-        == alice
-    )
+    assert fetch.current_binding(
+        installation, saleor_user_id=BUYER, email=EMAIL, at=T0 + timedelta(hours=1)
+    ).distributor == alice
 
 
 def test_bindings_never_cross_installations(installation, other_installation, alice):
     bind(installation, alice, at=T0)
 
-    assert (
-        fetch.current_binding(other_installation, saleor_user_id=BUYER, email=EMAIL, at=T0) is None
-    )
+    assert fetch.current_binding(other_installation, saleor_user_id=BUYER, email=EMAIL,
+                                 at=T0) is None
 
 
 def test_staff_rebind_over_the_policy_and_unbind(installation, alice, bob):
@@ -250,29 +229,21 @@ def test_staff_rebind_over_the_policy_and_unbind(installation, alice, bob):
     first = bind(installation, alice, at=T0).binding
     staff = Actor.staff(STAFF_ID, "admin@example.com")
 
-    rebound = actions.staff_bind_customer(
-        installation,
-        distributor=bob,
-        customer_saleor_id=BUYER,
-        customer_email=EMAIL,
-        actor=staff,
-        reason="complaint",
-    )
+    rebound = actions.staff_bind_customer(installation, distributor=bob, customer_saleor_id=BUYER,
+                                          customer_email=EMAIL, actor=staff, reason="complaint")
     first.refresh_from_db()
     assert first.end_reason == "staff"
     assert (rebound.source, rebound.distributor, rebound.code) == ("staff", bob, "BOB123")
     assert rebound.expires_at == rebound.bound_at + timedelta(days=90)
 
-    unbound = actions.staff_bind_customer(
-        installation, distributor=None, customer_saleor_id=BUYER, customer_email=EMAIL, actor=staff
-    )
+    unbound = actions.staff_bind_customer(installation, distributor=None,
+                                          customer_saleor_id=BUYER, customer_email=EMAIL,
+                                          actor=staff)
     assert unbound is None
     assert open_rows(installation) == []
     events = list(AuditEvent.objects.filter(action__startswith="binding."))
-    assert [
-        (e.action, e.subject_id, e.before.get("distributor"), e.after.get("distributor"), e.reason)
-        for e in events
-    ] == [
+    assert [(e.action, e.subject_id, e.before.get("distributor"), e.after.get("distributor"),
+             e.reason) for e in events] == [
         ("binding.staff_bind", str(rebound.pk), alice.pk, bob.pk, "complaint"),
         ("binding.staff_unbind", str(rebound.pk), bob.pk, None, ""),
     ]

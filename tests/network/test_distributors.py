@@ -34,9 +34,8 @@ def set_policy(installation, staff, **changes):
 def test_open_programme_makes_an_applicant_active_at_once(installation):
     before = timezone.now()
 
-    distributor = actions.apply(
-        installation, saleor_user_id=BUYER, email="chen@example.com", display_name="小雨"
-    )
+    distributor = actions.apply(installation, saleor_user_id=BUYER, email="chen@example.com",
+                                display_name="小雨")
 
     assert distributor.status == DistributorStatus.ACTIVE
     assert distributor.parent_id is None
@@ -70,32 +69,24 @@ def test_approval_programme_keeps_applicants_waiting(installation, staff):
     ],
 )
 def test_spend_threshold_programme(installation, staff, spend, joins):
-    set_policy(
-        installation,
-        staff,
-        joining_mode=JoiningMode.SPEND_THRESHOLD,
-        join_spend_threshold_amount=Decimal("100.00"),
-        join_spend_threshold_currency="CNY",
-    )
+    set_policy(installation, staff, joining_mode=JoiningMode.SPEND_THRESHOLD,
+               join_spend_threshold_amount=Decimal("100.00"), join_spend_threshold_currency="CNY")
 
     if joins:
-        distributor = actions.apply(
-            installation, saleor_user_id=BUYER, email="c@example.com", paid_spend=spend
-        )
+        distributor = actions.apply(installation, saleor_user_id=BUYER, email="c@example.com",
+                                    paid_spend=spend)
         assert distributor.status == DistributorStatus.ACTIVE
     else:
         with refused(installation, "paid_spend", NetworkErrorCode.SPEND_THRESHOLD_NOT_MET):
-            actions.apply(
-                installation, saleor_user_id=BUYER, email="c@example.com", paid_spend=spend
-            )
+            actions.apply(installation, saleor_user_id=BUYER, email="c@example.com",
+                          paid_spend=spend)
 
 
 def test_parent_is_the_inviter_code_given_with_the_application(installation, make_distributor):
     inviter = make_distributor(code="ABC123")
 
-    distributor = actions.apply(
-        installation, saleor_user_id=BUYER, email="c@example.com", inviter_code="abc123"
-    )
+    distributor = actions.apply(installation, saleor_user_id=BUYER, email="c@example.com",
+                                inviter_code="abc123")
 
     assert distributor.parent_id == inviter.pk
     assert distributor.path == f"/{inviter.pk}/{distributor.pk}/"
@@ -104,22 +95,12 @@ def test_parent_is_the_inviter_code_given_with_the_application(installation, mak
 
 def test_parent_is_the_recorded_inviter(installation, make_distributor):
     inviter = make_distributor(code="ABC123")
-    actions.accept_invite(
-        installation,
-        customer_saleor_id=BUYER,
-        customer_email="c@example.com",
-        code="ABC123",
-        is_new_customer=True,
-    )
+    actions.accept_invite(installation, customer_saleor_id=BUYER, customer_email="c@example.com",
+                          code="ABC123", is_new_customer=True)
     # A later binding to someone else does not change who invited the customer.
     other = make_distributor(code="OTHER1")
-    actions.staff_bind_customer(
-        installation,
-        distributor=other,
-        customer_saleor_id=BUYER,
-        customer_email="c@example.com",
-        actor=Actor.system(),
-    )
+    actions.staff_bind_customer(installation, distributor=other, customer_saleor_id=BUYER,
+                                customer_email="c@example.com", actor=Actor.system())
 
     distributor = actions.apply(installation, saleor_user_id=BUYER, email="c@example.com")
 
@@ -128,13 +109,8 @@ def test_parent_is_the_recorded_inviter(installation, make_distributor):
 
 def test_parent_is_the_bound_distributor_without_an_invitation(installation, make_distributor):
     bound_to = make_distributor(code="BOUND1")
-    actions.bind_customer(
-        installation,
-        distributor=bound_to,
-        customer_saleor_id=BUYER,
-        customer_email="c@example.com",
-        source=BindingSource.REFERRAL_LINK,
-    )
+    actions.bind_customer(installation, distributor=bound_to, customer_saleor_id=BUYER,
+                          customer_email="c@example.com", source=BindingSource.REFERRAL_LINK)
 
     distributor = actions.apply(installation, saleor_user_id=BUYER, email="c@example.com")
 
@@ -155,13 +131,8 @@ def test_inactive_recorded_inviter_falls_back_to_the_default_sponsor(
 ):
     inviter = make_distributor(code="ABC123")
     sponsor = make_distributor(code="SPONSOR")
-    Invitation.objects.create(
-        installation=installation,
-        customer_saleor_id=BUYER,
-        inviter=inviter,
-        code="ABC123",
-        source=BindingSource.INVITE,
-    )
+    Invitation.objects.create(installation=installation, customer_saleor_id=BUYER,
+                              inviter=inviter, code="ABC123", source=BindingSource.INVITE)
     actions.suspend(inviter, actor=staff)
     set_policy(installation, staff, default_sponsor=sponsor)
 
@@ -182,7 +153,8 @@ def test_an_unusable_inviter_code_is_refused(installation, make_distributor, sta
     actions.suspend(inviter, actor=staff)
 
     with refused(installation, "inviter_code", expected):
-        actions.apply(installation, saleor_user_id=BUYER, email="c@example.com", inviter_code=code)
+        actions.apply(installation, saleor_user_id=BUYER, email="c@example.com",
+                      inviter_code=code)
 
 
 def test_applying_twice_is_refused(installation):
@@ -224,9 +196,8 @@ def test_the_same_customer_in_two_installations_is_two_distributors(
 
 
 def test_a_chosen_code_is_stored_upper_case_and_found_in_any_case(installation):
-    distributor = actions.add_distributor(
-        installation, saleor_user_id="u1", email="a@example.com", code=" vip2024 "
-    )
+    distributor = actions.add_distributor(installation, saleor_user_id="u1", email="a@example.com",
+                                          code=" vip2024 ")
 
     assert distributor.code == "VIP2024"
     assert fetch.get_by_code(installation, "Vip2024") == distributor
@@ -238,16 +209,16 @@ def test_a_chosen_code_is_stored_upper_case_and_found_in_any_case(installation):
 def test_a_malformed_code_is_refused(installation, code):
 
     with refused(installation, "code", NetworkErrorCode.CODE_INVALID):
-        actions.add_distributor(installation, saleor_user_id="u1", email="a@example.com", code=code)
+        actions.add_distributor(installation, saleor_user_id="u1", email="a@example.com",
+                                code=code)
 
 
 def test_a_taken_code_is_refused_case_insensitively(installation, make_distributor):
     make_distributor(code="ABC123")
 
     with refused(installation, "code", NetworkErrorCode.CODE_TAKEN):
-        actions.add_distributor(
-            installation, saleor_user_id="u2", email="b@example.com", code="abc123"
-        )
+        actions.add_distributor(installation, saleor_user_id="u2", email="b@example.com",
+                                code="abc123")
 
 
 def test_the_same_code_may_exist_in_another_installation(
@@ -305,26 +276,17 @@ def test_approve_an_application(applicant, staff):
     assert approved.approved_at > applicant.joined_at
     event = AuditEvent.objects.get(action="distributor.approve")
     assert (event.actor_type, event.actor_id, event.actor_email) == (
-        "staff",
-        STAFF_ID,
-        "admin@example.com",
+        "staff", STAFF_ID, "admin@example.com"
     )
     assert (event.subject_type, event.subject_id) == ("network.distributor", str(applicant.pk))
     assert event.before == {
-        "status": "applied",
-        "status_changed_at": applicant.status_changed_at.isoformat(),
-        "approved_at": None,
-        "suspended_at": None,
-        "rejected_at": None,
-        "status_reason": "",
+        "status": "applied", "status_changed_at": applicant.status_changed_at.isoformat(),
+        "approved_at": None, "suspended_at": None, "rejected_at": None, "status_reason": "",
     }
     assert event.after == {
-        "status": "active",
-        "status_changed_at": approved.status_changed_at.isoformat(),
-        "approved_at": approved.approved_at.isoformat(),
-        "suspended_at": None,
-        "rejected_at": None,
-        "status_reason": "",
+        "status": "active", "status_changed_at": approved.status_changed_at.isoformat(),
+        "approved_at": approved.approved_at.isoformat(), "suspended_at": None,
+        "rejected_at": None, "status_reason": "",
     }
 
 
@@ -351,9 +313,7 @@ def test_suspend_and_reinstate(applicant, staff):
     assert reinstated.approved_at == approved_at  # the first approval is kept
     assert reinstated.suspended_at == suspended.suspended_at
     assert list(AuditEvent.objects.values_list("action", flat=True)) == [
-        "network_policy.update",
-        "distributor.approve",
-        "distributor.suspend",
+        "network_policy.update", "distributor.approve", "distributor.suspend",
         "distributor.reinstate",
     ]
 
@@ -443,13 +403,8 @@ def test_a_grade_of_another_installation_is_refused(
 def test_join_times_are_the_given_ones(installation):
     joined = timezone.now() - timedelta(days=30)
 
-    distributor = actions.add_distributor(
-        installation,
-        saleor_user_id="u1",
-        email="a@example.com",
-        status=DistributorStatus.APPLIED,
-        joined_at=joined,
-    )
+    distributor = actions.add_distributor(installation, saleor_user_id="u1", email="a@example.com",
+                                          status=DistributorStatus.APPLIED, joined_at=joined)
 
     assert (distributor.joined_at, distributor.approved_at) == (joined, None)
     assert distributor.status_changed_at == joined

@@ -19,9 +19,7 @@ PROMOTER = "VXNlcjo0OQ=="  # wang.fang@example.com, created by staff with code A
 @pytest.fixture
 def promoter(captured_installation):
     return actions.add_distributor(
-        captured_installation,
-        saleor_user_id=PROMOTER,
-        email="wang.fang@example.com",
+        captured_installation, saleor_user_id=PROMOTER, email="wang.fang@example.com",
         code="ABC123",
     )
 
@@ -33,17 +31,14 @@ def outcomes() -> list[tuple[str, str]]:
 def bindings():
     return list(
         CustomerBinding.objects.order_by("pk").values_list(
-            "customer_saleor_id",
-            "customer_email",
-            "distributor__code",
-            "source",
-            "code",
+            "customer_saleor_id", "customer_email", "distributor__code", "source", "code",
             "ended_at",
         )
     )
 
 
-def test_an_invited_registration_binds_the_customer(captured_installation, promoter, post_delivery):
+def test_an_invited_registration_binds_the_customer(captured_installation, promoter,
+                                                    post_delivery):
     response = post_delivery(load_delivery("customer_created"))
 
     assert response.status_code == 200
@@ -51,9 +46,7 @@ def test_an_invited_registration_binds_the_customer(captured_installation, promo
     assert bindings() == [(BUYER, "chen.xiaoyu@example.com", "ABC123", "invite", "ABC123", None)]
     invitation = Invitation.objects.get()
     assert (invitation.customer_saleor_id, invitation.inviter, invitation.code) == (
-        BUYER,
-        promoter,
-        "ABC123",
+        BUYER, promoter, "ABC123"
     )
 
 
@@ -79,9 +72,8 @@ def test_deliveries_in_reverse_order_converge_under_new_customers_only(
     captured_installation, promoter, post_delivery
 ):
     # A metadata update is not proof of a new customer; the registration is.
-    actions.update_policy(
-        captured_installation, actor=Actor.staff(STAFF_ID), bind_new_customers_only=True
-    )
+    actions.update_policy(captured_installation, actor=Actor.staff(STAFF_ID),
+                          bind_new_customers_only=True)
 
     post_delivery(load_delivery("customer_metadata_updated"))
     assert bindings() == []
@@ -105,9 +97,8 @@ def test_an_unknown_invite_code_is_ignored(captured_installation, post_delivery)
     assert network_state(captured_installation) == state
 
 
-def test_a_customer_without_an_invite_is_only_recorded(
-    captured_installation, promoter, post_delivery
-):
+def test_a_customer_without_an_invite_is_only_recorded(captured_installation, promoter,
+                                                       post_delivery):
     state = network_state(captured_installation)
 
     post_delivery(load_delivery("customer_created__staff_customer_create"))
@@ -120,9 +111,8 @@ def test_a_customer_without_an_invite_is_only_recorded(
     assert network_state(captured_installation) == state
 
 
-def test_an_invite_from_a_suspended_distributor_is_ignored(
-    captured_installation, promoter, post_delivery
-):
+def test_an_invite_from_a_suspended_distributor_is_ignored(captured_installation, promoter,
+                                                           post_delivery):
     actions.suspend(promoter, actor=Actor.staff(STAFF_ID))
     state = network_state(captured_installation)
 
@@ -140,12 +130,10 @@ def self_invite(key, api_url):
     return make_delivery("CUSTOMER_CREATED", payload, key, api_url)
 
 
-def test_a_distributor_inviting_themself_is_refused(
-    fake_installation, fake_saleor, signing_key, post_delivery
-):
-    actions.add_distributor(
-        fake_installation, saleor_user_id=PROMOTER, email="wang.fang@example.com", code="ABC123"
-    )
+def test_a_distributor_inviting_themself_is_refused(fake_installation, fake_saleor,
+                                                    signing_key, post_delivery):
+    actions.add_distributor(fake_installation, saleor_user_id=PROMOTER,
+                            email="wang.fang@example.com", code="ABC123")
     state = network_state(fake_installation)
 
     response = post_delivery(self_invite(signing_key, fake_saleor.api_url))
@@ -155,14 +143,12 @@ def test_a_distributor_inviting_themself_is_refused(
     assert network_state(fake_installation) == state
 
 
-def test_the_invited_customer_joins_under_the_inviter(
-    captured_installation, promoter, post_delivery
-):
+def test_the_invited_customer_joins_under_the_inviter(captured_installation, promoter,
+                                                      post_delivery):
     post_delivery(load_delivery("customer_created"))
 
-    distributor = actions.apply(
-        captured_installation, saleor_user_id=BUYER, email="chen.xiaoyu@example.com"
-    )
+    distributor = actions.apply(captured_installation, saleor_user_id=BUYER,
+                                email="chen.xiaoyu@example.com")
 
     assert distributor.parent == promoter
     assert distributor.path == f"/{promoter.pk}/{distributor.pk}/"

@@ -42,7 +42,8 @@ def visit(client, url, *, ip=IP, ua=UA):
     return client.get(url, REMOTE_ADDR=ip, headers={"User-Agent": ua})
 
 
-def test_a_referral_link_redirects_with_the_code_and_records_the_click(client, shop, installation):
+def test_a_referral_link_redirects_with_the_code_and_records_the_click(client, shop,
+                                                                       installation):
     response = visit(client, "/r/abc123")
 
     assert response.status_code == 302
@@ -50,18 +51,12 @@ def test_a_referral_link_redirects_with_the_code_and_records_the_click(client, s
     assert "no-cache" in response["Cache-Control"]
     click = ReferralClick.objects.get()
     assert (click.installation, click.distributor, click.channel, click.product) == (
-        installation,
-        shop,
-        "default-channel",
-        "",
+        installation, shop, "default-channel", ""
     )
     assert click.target_url == response["Location"]
     assert click.visitor_hash == calculations.visitor_hash(
-        "tests-only-secret-key",
-        installation_id=installation.pk,
-        day=click.clicked_at.date(),
-        ip=IP,
-        user_agent=UA,
+        "tests-only-secret-key", installation_id=installation.pk, day=click.clicked_at.date(),
+        ip=IP, user_agent=UA,
     )
     # Neither the address nor the user agent is stored anywhere on the row.
     stored = " ".join(str(v) for v in ReferralClick.objects.values().get().values())
@@ -82,7 +77,8 @@ def test_a_product_is_url_quoted(client, shop):
     response = visit(client, "/r/ABC123/%E5%B0%8F%E7%B1%B3%20note")
 
     assert response["Location"] == (
-        "https://shop.example.com/default-channel/products/%E5%B0%8F%E7%B1%B3%20note/?ref=ABC123"
+        "https://shop.example.com/default-channel/products/"
+        "%E5%B0%8F%E7%B1%B3%20note/?ref=ABC123"
     )
 
 
@@ -117,7 +113,8 @@ def test_a_suspended_distributors_link_goes_home_and_counts_nothing(client, shop
     assert ReferralClick.objects.count() == 0
 
 
-def test_without_storefront_templates_a_link_is_not_found(client, installation, make_distributor):
+def test_without_storefront_templates_a_link_is_not_found(client, installation,
+                                                          make_distributor):
     make_distributor(code="ABC123")
 
     assert visit(client, "/r/ABC123").status_code == 404
@@ -125,7 +122,8 @@ def test_without_storefront_templates_a_link_is_not_found(client, installation, 
     assert ReferralClick.objects.count() == 0
 
 
-def test_clicks_beyond_the_rate_limit_are_redirected_but_not_counted(client, shop, installation):
+def test_clicks_beyond_the_rate_limit_are_redirected_but_not_counted(client, shop,
+                                                                     installation):
     configure(installation, click_rate_limit=3, click_rate_window_seconds=3600)
 
     responses = [visit(client, "/r/ABC123") for _ in range(5)]
@@ -145,17 +143,11 @@ def test_the_rate_limit_window_slides(installation, shop):
     t0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
     def follow(at):
-        return actions.follow_referral_link(
-            installation, code="ABC123", ip=IP, user_agent=UA, now=at
-        ).counted
+        return actions.follow_referral_link(installation, code="ABC123", ip=IP, user_agent=UA,
+                                            now=at).counted
 
-    counted = [
-        follow(t0),
-        follow(t0 + timedelta(seconds=60)),
-        follow(t0 + timedelta(seconds=599)),
-        follow(t0 + timedelta(seconds=601)),
-        follow(t0 + timedelta(seconds=661)),
-    ]
+    counted = [follow(t0), follow(t0 + timedelta(seconds=60)), follow(t0 + timedelta(seconds=599)),
+               follow(t0 + timedelta(seconds=601)), follow(t0 + timedelta(seconds=661))]
 
     assert counted == [True, True, False, True, True]
 
@@ -176,35 +168,18 @@ def test_the_visitor_hash_changes_with_the_day_and_the_installation():
 
     assert len(visitor()) == 64
     assert visitor() == visitor()
-    assert (
-        len(
-            {
-                visitor(),
-                visitor(day=day + timedelta(days=1)),
-                visitor(installation_id=2),
-                visitor(ip="203.0.113.8"),
-                visitor(user_agent="curl/8"),
-            }
-        )
-        == 5
-    )
-    assert (
-        calculations.visitor_hash("other secret", installation_id=1, day=day, ip=IP, user_agent=UA)
-        != visitor()
-    )
+    assert len({visitor(), visitor(day=day + timedelta(days=1)), visitor(installation_id=2),
+                visitor(ip="203.0.113.8"), visitor(user_agent="curl/8")}) == 5
+    assert calculations.visitor_hash("other secret", installation_id=1, day=day, ip=IP,
+                                     user_agent=UA) != visitor()
 
 
-def test_links_resolve_their_installation_by_code_or_hint(
-    client, installation, shop, make_distributor
-):
+def test_links_resolve_their_installation_by_code_or_hint(client, installation, shop,
+                                                          make_distributor):
     other = make_installation("shop-b")
-    configure(
-        other,
-        storefront_urls={
-            "c": {"home": "https://b.example.com/", "link": "https://b.example.com/?ref={code}"}
-        },
-        default_channel="c",
-    )
+    configure(other, storefront_urls={"c": {"home": "https://b.example.com/",
+                                            "link": "https://b.example.com/?ref={code}"}},
+              default_channel="c")
     b_only = make_distributor(code="BONLY1", installation=other)
     b_twin = make_distributor(code="ABC123", installation=other)
 
@@ -219,10 +194,7 @@ def test_links_resolve_their_installation_by_code_or_hint(
     assert visit(client, "/r/ABC123?i=9" + "9" * 30).status_code == 404  # ignored, ambiguous
     assert visit(client, "/r/BONLY1?i=-1")["Location"] == "https://b.example.com/?ref=BONLY1"
     assert list(ReferralClick.objects.order_by("pk").values_list("distributor", flat=True)) == [
-        b_only.pk,
-        b_twin.pk,
-        shop.pk,
-        b_only.pk,
+        b_only.pk, b_twin.pk, shop.pk, b_only.pk
     ]
 
 
@@ -250,8 +222,7 @@ def test_referral_link_of_a_distributor(installation, shop, settings):
     ],
 )
 def test_client_ip_trusts_only_the_configured_proxies(trusted, forwarded, expected):
-    request = RequestFactory().get(
-        "/r/ABC123", REMOTE_ADDR="10.0.0.2", headers={"X-Forwarded-For": forwarded}
-    )
+    request = RequestFactory().get("/r/ABC123", REMOTE_ADDR="10.0.0.2",
+                                   headers={"X-Forwarded-For": forwarded})
 
     assert client_ip(request, trusted) == expected

@@ -12,8 +12,8 @@ from tests.fixtures.network import STAFF_ID, assert_tree_consistent, network_sta
 @pytest.fixture
 def sample_tree(make_distributor):
     """R ─┬─ A ─┬─ A1 ── A11
-    │     └─ A2
-    └─ B ─── B1
+          │     └─ A2
+          └─ B ─── B1
     """
     r = make_distributor(code="ROOT")
     a = make_distributor(parent=r, code="AAAA")
@@ -42,12 +42,7 @@ def test_insert_sets_path_depth_and_every_ancestor_counter(sample_tree):
     assert [t[n].depth for n in ("R", "A", "A1", "A11", "A2", "B", "B1")] == [0, 1, 2, 3, 2, 1, 2]
     assert t["A11"].parent_id == t["A1"].pk
     assert {n: (t[n].team_size, t[n].direct_count) for n in t} == {
-        "R": (6, 2),
-        "A": (3, 2),
-        "A1": (1, 1),
-        "A11": (0, 0),
-        "A2": (0, 0),
-        "B": (1, 1),
+        "R": (6, 2), "A": (3, 2), "A1": (1, 1), "A11": (0, 0), "A2": (0, 0), "B": (1, 1),
         "B1": (0, 0),
     }
     assert fetch.team_counts_by_depth(t["R"]) == {1: 2, 2: 3, 3: 1}
@@ -137,24 +132,15 @@ def test_move_subtree_rewrites_every_descendant_and_the_counters(sample_tree, st
     # R ── B ── B1 ── A ─┬─ A1 ── A11
     #                    └─ A2
     expected_upline = {
-        "R": [],
-        "B": ["R"],
-        "B1": ["B", "R"],
-        "A": ["B1", "B", "R"],
-        "A1": ["A", "B1", "B", "R"],
-        "A2": ["A", "B1", "B", "R"],
+        "R": [], "B": ["R"], "B1": ["B", "R"], "A": ["B1", "B", "R"],
+        "A1": ["A", "B1", "B", "R"], "A2": ["A", "B1", "B", "R"],
         "A11": ["A1", "A", "B1", "B", "R"],
     }
     assert {n: names_of(t, fetch.ancestors(t[n])) for n in t} == expected_upline
     assert {n: t[n].depth for n in t} == {n: len(up) for n, up in expected_upline.items()}
     assert t["A"].parent_id == t["B1"].pk
     assert {n: (t[n].team_size, t[n].direct_count) for n in t} == {
-        "R": (6, 1),
-        "B": (5, 1),
-        "B1": (4, 1),
-        "A": (3, 2),
-        "A1": (1, 1),
-        "A11": (0, 0),
+        "R": (6, 1), "B": (5, 1), "B1": (4, 1), "A": (3, 2), "A1": (1, 1), "A11": (0, 0),
         "A2": (0, 0),
     }
     assert fetch.team_counts_by_depth(t["R"]) == {1: 1, 2: 1, 3: 1, 4: 2, 5: 1}
@@ -164,13 +150,12 @@ def test_move_subtree_rewrites_every_descendant_and_the_counters(sample_tree, st
     assert_tree_consistent(t["R"].installation)
     event = AuditEvent.objects.get()
     assert (event.actor_type, event.actor_id, event.action, event.reason) == (
-        "staff",
-        STAFF_ID,
-        "distributor.move",
-        "team merge",
+        "staff", STAFF_ID, "distributor.move", "team merge"
     )
     assert (event.subject_type, event.subject_id) == ("network.distributor", str(t["A"].pk))
-    assert event.before == {"parent": t["R"].pk, "path": f"/{t['R'].pk}/{t['A'].pk}/", "depth": 1}
+    assert event.before == {
+        "parent": t["R"].pk, "path": f"/{t['R'].pk}/{t['A'].pk}/", "depth": 1
+    }
     assert event.after == {"parent": t["B1"].pk, "path": t["A"].path, "depth": 3}
 
 
@@ -211,9 +196,8 @@ def test_a_move_closing_a_cycle_is_refused(make_chain, staff, installation, leng
 
 
 @pytest.mark.parametrize("length", [2, 3, 50])
-def test_a_cycle_is_refused_from_the_middle_of_a_longer_chain(
-    make_chain, staff, installation, length
-):
+def test_a_cycle_is_refused_from_the_middle_of_a_longer_chain(make_chain, staff, installation,
+                                                              length):
     chain = make_chain(length + 4)
     top, bottom = chain[2], chain[2 + length - 1]
 
@@ -266,12 +250,8 @@ def test_ancestors_load_the_chain_fields_and_the_rest_on_demand(
 
     with django_assert_num_queries(1):
         parent = fetch.ancestors(a11)[0]
-        assert (parent.code, parent.status, parent.grade_id, parent.depth) == (
-            "AAA1",
-            "active",
-            None,
-            2,
-        )
+        assert (parent.code, parent.status, parent.grade_id, parent.depth) == ("AAA1", "active",
+                                                                              None, 2)
     with django_assert_num_queries(1):
         assert parent.joined_at == sample_tree["A1"].joined_at
     with django_assert_num_queries(1):
@@ -289,8 +269,7 @@ def test_inserts_and_moves_beyond_the_longest_path_are_refused(make_chain, staff
     Distributor.objects.filter(pk=other.pk).update(path=padded)
 
     with refused(installation, "parent", NetworkErrorCode.TOO_DEEP):
-        actions.add_distributor(
-            installation, saleor_user_id="x", email="x@example.com", parent=other
-        )
+        actions.add_distributor(installation, saleor_user_id="x", email="x@example.com",
+                                parent=other)
     with refused(installation, "new_parent", NetworkErrorCode.TOO_DEEP):
         actions.move_subtree(top, other, actor=staff)

@@ -25,11 +25,8 @@ def test_parallel_inserts_and_moves_keep_the_tree_consistent():
     nodes = []
     for i in range(30):
         parent = nodes[random.Random(i).randrange(len(nodes))] if nodes else None
-        nodes.append(
-            actions.add_distributor(
-                installation, saleor_user_id=f"seed{i}", email=f"seed{i}@example.com", parent=parent
-            )
-        )
+        nodes.append(actions.add_distributor(installation, saleor_user_id=f"seed{i}",
+                                             email=f"seed{i}@example.com", parent=parent))
     ids = [n.pk for n in nodes]
     barrier = threading.Barrier(THREADS)
     failures: list[BaseException] = []
@@ -44,10 +41,8 @@ def test_parallel_inserts_and_moves_keep_the_tree_consistent():
                 if rng.random() < 0.5:
                     parent = Distributor(pk=rng.choice(ids), installation=installation)
                     created = actions.add_distributor(
-                        installation,
-                        saleor_user_id=f"w{worker}-{op}",
-                        email=f"w{worker}.{op}@example.com",
-                        parent=parent,
+                        installation, saleor_user_id=f"w{worker}-{op}",
+                        email=f"w{worker}.{op}@example.com", parent=parent,
                     )
                     inserted.append(created.pk)
                 else:
