@@ -259,7 +259,7 @@ class Commission(graphene.ObjectType):
 
     @staticmethod
     def resolve_status(root: models.Commission, info: Any) -> str:
-        return root.state
+        return models.CommissionState(root.state).value
 
     @staticmethod
     def resolve_plan_version(root: models.Commission, info: Any) -> int:

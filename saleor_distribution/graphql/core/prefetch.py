@@ -11,7 +11,7 @@ from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode
 
 
 def selects(info: Any, path: Iterable[str]) -> bool:
-    """Does the query select `path` (e.g. ("edges", "node", "events")) under this field?"""
+    """Does the query select `path` (e.g. ("node", "events")) under the current field?"""
     wanted = list(path)
     nodes: list[Any] = list(info.field_nodes)
     for name in wanted:

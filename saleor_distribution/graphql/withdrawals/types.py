@@ -171,7 +171,8 @@ class Withdrawal(graphene.ObjectType):
 
     @staticmethod
     def resolve_status(root: models.Withdrawal, info: Any) -> str:
-        return STATUS_FOR_API.get(root.status, root.status)  # type: ignore[call-overload]
+        status = WithdrawalStatus(root.status)  # a plain value, also for an unsaved member
+        return STATUS_FOR_API.get(status, status).value
 
     @staticmethod
     def resolve_amount(root: models.Withdrawal, info: Any) -> dict[str, Any]:
@@ -240,7 +241,7 @@ class WithdrawalCountableConnection(CountableConnection):
     @staticmethod
     def resolve_edges(root: Any, info: Any) -> Any:
         lookups = ["distributor", "payee_account"]
-        if selects(info, ("edges", "node", "events")):
+        if selects(info, ("node", "events")):
             lookups.append("events")
         return prefetch_edges(root, lookups)
 
@@ -261,6 +262,14 @@ class PayeeAccount(graphene.ObjectType):
     real_name = graphene.String(description="Masked.")
     bank_name = graphene.String()
     bound_at = graphene.DateTime(required=True)
+
+    @staticmethod
+    def resolve_channel(root: models.PayeeAccount, info: Any) -> str:
+        return models.PayoutChannel(root.channel).value
+
+    @staticmethod
+    def resolve_kind(root: models.PayeeAccount, info: Any) -> str:
+        return models.PayeeKind(root.kind).value
 
     @staticmethod
     def resolve_identity(root: models.PayeeAccount, info: Any) -> str:
