@@ -126,7 +126,8 @@ class CommissionPlan(graphene.ObjectType):
     def get_node(cls, info: Any, id: str) -> models.PlanVersion | None:
         from saleor_distribution.graphql.commissions.resolvers import visible_plan_versions
 
-        return visible_plan_versions(info).filter(pk=_int(id)).first()
+        pk = _int(id)
+        return visible_plan_versions(info).filter(pk=pk).first() if pk else None
 
     @staticmethod
     def resolve_version(root: models.PlanVersion, info: Any) -> int:
@@ -231,7 +232,8 @@ class Commission(graphene.ObjectType):
     def get_node(cls, info: Any, id: str) -> models.Commission | None:
         from saleor_distribution.graphql.commissions.resolvers import visible_commissions
 
-        return visible_commissions(info).filter(pk=_int(id)).first()
+        pk = _int(id)
+        return visible_commissions(info).filter(pk=pk).first() if pk else None
 
     @staticmethod
     def resolve_order_id(root: models.Commission, info: Any) -> str:

@@ -5,7 +5,7 @@ from typing import Any
 
 import graphene
 
-from saleor_distribution.commissions import actions
+from saleor_distribution.commissions import actions, calculations
 from saleor_distribution.commissions.error_codes import CommissionErrorCode
 from saleor_distribution.graphql.commissions.enums import (
     CommissionPlanError,
@@ -35,6 +35,7 @@ INPUT_FIELDS = {
     "freezeDays": "freezeDays",
 }
 INVALID = CommissionErrorCode.INVALID.value
+ACTIVITY_OFF = "off"  # ActivityModeEnum.OFF: no activity rule
 
 
 class LevelRateInput(graphene.InputObjectType):
@@ -132,14 +133,12 @@ def plan_arguments(data: Any) -> dict[str, Any]:
     """The input as `actions.create_plan_version`'s arguments (shape only; the domain
     validates the rates, grades, cap and days)."""
     base = enum_value(data.base)
-    if data.include_tax is not None and data.include_tax != (
-        base == CommissionBaseEnum.GROSS.value
-    ):
+    if data.include_tax is not None and data.include_tax != (base == calculations.GROSS):
         raise refuse("includeTax", "Tax is included exactly when the base is GROSS.", INVALID)
     mode = enum_value(data.activity_mode)
     activity_days = None
-    upline_rule = ActivityModeEnum.SKIP.value
-    if mode != ActivityModeEnum.OFF.value:
+    upline_rule = calculations.SKIP
+    if mode != ACTIVITY_OFF:
         if data.activity_days is None:
             raise refuse("activityDays", "Say how many days count as active.", INVALID)
         activity_days = data.activity_days
