@@ -11,6 +11,7 @@ from typing import Any
 import graphene
 from graphene_federation import STABLE_VERSION, build_schema, shareable
 
+from saleor_distribution.graphql.money import MoneyMutations, MoneyQueries, Order
 from saleor_distribution.graphql.programme import (
     Product,
     ProgrammeMutations,
@@ -19,7 +20,7 @@ from saleor_distribution.graphql.programme import (
 )
 
 
-class Query(ProgrammeQueries, graphene.ObjectType):
+class Query(MoneyQueries, ProgrammeQueries, graphene.ObjectType):
     # The signed-in Saleor user; also Saleor's root field, hence shareable (and undescribed).
     me = shareable(graphene.Field(User))
     node = graphene.relay.Node.Field()
@@ -30,10 +31,13 @@ class Query(ProgrammeQueries, graphene.ObjectType):
         return User(id=viewer.user_id) if viewer.token is not None else None
 
 
-class Mutation(ProgrammeMutations, graphene.ObjectType):
+class Mutation(MoneyMutations, ProgrammeMutations, graphene.ObjectType):
     pass
 
 
 schema = build_schema(
-    query=Query, mutation=Mutation, types=[User, Product], federation_version=STABLE_VERSION
+    query=Query,
+    mutation=Mutation,
+    types=[User, Order, Product],
+    federation_version=STABLE_VERSION,
 )

@@ -264,7 +264,7 @@ def _add_to_cached_totals(deltas: dict[int, dict[str, Decimal]]) -> None:
     than running the statement."""
     quote = connection.ops.quote_name
     sets: list[str] = []
-    params: list[object] = []
+    params: list[int | str] = []
     pk_column = quote(Account._meta.pk.column)
     for bucket in Bucket.values:
         changed = [
@@ -272,7 +272,8 @@ def _add_to_cached_totals(deltas: dict[int, dict[str, Decimal]]) -> None:
         ]
         if not changed:
             continue
-        column = quote(Account._meta.get_field(bucket).column)
+        # The bucket names are the cached-total columns (Bucket values = field names).
+        column = quote(Bucket(bucket).value)
         whens = " ".join(f"WHEN {pk_column} = %s THEN CAST(%s AS NUMERIC)" for _ in changed)
         sets.append(f"{column} = {column} + CASE {whens} ELSE 0 END")
         for pk, amount in changed:

@@ -62,8 +62,14 @@ MAX_LOCK_ATTEMPTS = 5
 MAX_BIND_ATTEMPTS = 3
 LEVEL_UPSERT_BATCH = 500
 
-STATUS_FIELDS = ("status", "status_changed_at", "approved_at", "suspended_at", "rejected_at",
-                 "status_reason")
+STATUS_FIELDS = (
+    "status",
+    "status_changed_at",
+    "approved_at",
+    "suspended_at",
+    "rejected_at",
+    "status_reason",
+)
 
 
 def refuse(field: str, message: str, code: NetworkErrorCode) -> ValidationError:
@@ -98,11 +104,13 @@ def add_distributor(
     """
     assert parent is None or parent.installation_id == installation.pk
     if code is not None and not calculations.is_valid_code(code):
-        raise refuse("code", "A referral code is 4 to 16 letters or digits.",
-                     NetworkErrorCode.CODE_INVALID)
+        raise refuse(
+            "code", "A referral code is 4 to 16 letters or digits.", NetworkErrorCode.CODE_INVALID
+        )
     if grade is not None and grade.installation_id != installation.pk:
-        raise refuse("grade", "The grade belongs to another installation.",
-                     NetworkErrorCode.INVALID_GRADE)
+        raise refuse(
+            "grade", "The grade belongs to another installation.", NetworkErrorCode.INVALID_GRADE
+        )
     now = joined_at or timezone.now()
     with transaction.atomic():
         chain = _lock_chain(parent) if parent is not None else []
@@ -128,14 +136,19 @@ def add_distributor(
                 if Distributor.objects.filter(
                     installation=installation, saleor_user_id=saleor_user_id
                 ).exists():
-                    raise refuse("saleor_user_id", "The customer is already a distributor.",
-                                 NetworkErrorCode.ALREADY_DISTRIBUTOR) from None
+                    raise refuse(
+                        "saleor_user_id",
+                        "The customer is already a distributor.",
+                        NetworkErrorCode.ALREADY_DISTRIBUTOR,
+                    ) from None
                 if code:
-                    raise refuse("code", "The referral code is taken.",
-                                 NetworkErrorCode.CODE_TAKEN) from None
+                    raise refuse(
+                        "code", "The referral code is taken.", NetworkErrorCode.CODE_TAKEN
+                    ) from None
                 continue
-            distributor.path = calculations.child_path(chain[0].path if chain else None,
-                                                       distributor.pk)
+            distributor.path = calculations.child_path(
+                chain[0].path if chain else None, distributor.pk
+            )
             if len(distributor.path) > PATH_MAX_LENGTH:
                 raise _too_deep("parent")
             Distributor.objects.filter(pk=distributor.pk).update(path=distributor.path)
@@ -145,8 +158,9 @@ def add_distributor(
 
 
 def _too_deep(field: str) -> ValidationError:
-    return refuse(field, "The network would be deeper than a path can hold.",
-                  NetworkErrorCode.TOO_DEEP)
+    return refuse(
+        field, "The network would be deeper than a path can hold.", NetworkErrorCode.TOO_DEEP
+    )
 
 
 def _lock_chain(parent: Distributor) -> list[Distributor]:
@@ -159,8 +173,11 @@ def _lock_chain(parent: Distributor) -> list[Distributor]:
         fresh = locked.get(parent.pk)
         if fresh is not None and fresh.path == path:
             return [fresh] + [locked[pk] for pk in fresh.ancestor_ids]
-    raise refuse("parent", "The network changed while joining; try again.",
-                 NetworkErrorCode.CONCURRENT_CHANGE)
+    raise refuse(
+        "parent",
+        "The network changed while joining; try again.",
+        NetworkErrorCode.CONCURRENT_CHANGE,
+    )
 
 
 def _fresh_path(distributor: Distributor) -> str:
@@ -212,11 +229,17 @@ def resolve_parent(
     if inviter_code:
         inviter = fetch.get_by_code(installation, inviter_code)
         if inviter is None:
-            raise refuse("inviter_code", "No distributor has this referral code.",
-                         NetworkErrorCode.INVITER_NOT_FOUND)
+            raise refuse(
+                "inviter_code",
+                "No distributor has this referral code.",
+                NetworkErrorCode.INVITER_NOT_FOUND,
+            )
         if not inviter.is_active:
-            raise refuse("inviter_code", "The inviting distributor is not active.",
-                         NetworkErrorCode.INVITER_NOT_ACTIVE)
+            raise refuse(
+                "inviter_code",
+                "The inviting distributor is not active.",
+                NetworkErrorCode.INVITER_NOT_ACTIVE,
+            )
         return inviter
     invitation = fetch.invitation_for(installation, saleor_user_id)
     if invitation is not None and invitation.inviter.is_active:
@@ -250,8 +273,11 @@ def apply(
     """
     existing = fetch.get_for_user(installation, saleor_user_id)
     if existing is not None and existing.status != DistributorStatus.REJECTED:
-        raise refuse("saleor_user_id", "The customer is already a distributor.",
-                     NetworkErrorCode.ALREADY_DISTRIBUTOR)
+        raise refuse(
+            "saleor_user_id",
+            "The customer is already a distributor.",
+            NetworkErrorCode.ALREADY_DISTRIBUTOR,
+        )
     policy = fetch.get_policy(installation)
     status = calculations.join_status(
         policy.joining_mode,
@@ -328,8 +354,9 @@ def _change_status(
         before = audit.snapshot(locked, STATUS_FIELDS)
         locked.status = target
         locked.status_changed_at = now
-        locked.status_reason = reason if target in (DistributorStatus.SUSPENDED,
-                                                    DistributorStatus.REJECTED) else ""
+        locked.status_reason = (
+            reason if target in (DistributorStatus.SUSPENDED, DistributorStatus.REJECTED) else ""
+        )
         if target == DistributorStatus.ACTIVE and locked.approved_at is None:
             locked.approved_at = now
         if target == DistributorStatus.SUSPENDED:
@@ -351,38 +378,59 @@ def _change_status(
 
 def approve(distributor: Distributor, *, actor: Actor) -> Distributor:
     """Staff accept an application: applied → active."""
-    return _change_status(distributor, DistributorStatus.ACTIVE,
-                          allowed_from=(DistributorStatus.APPLIED,), actor=actor,
-                          action="distributor.approve")
+    return _change_status(
+        distributor,
+        DistributorStatus.ACTIVE,
+        allowed_from=(DistributorStatus.APPLIED,),
+        actor=actor,
+        action="distributor.approve",
+    )
 
 
 def reject(distributor: Distributor, *, actor: Actor, reason: str = "") -> Distributor:
     """Staff turn an application down: applied → rejected."""
-    return _change_status(distributor, DistributorStatus.REJECTED,
-                          allowed_from=(DistributorStatus.APPLIED,), actor=actor,
-                          action="distributor.reject", reason=reason)
+    return _change_status(
+        distributor,
+        DistributorStatus.REJECTED,
+        allowed_from=(DistributorStatus.APPLIED,),
+        actor=actor,
+        action="distributor.reject",
+        reason=reason,
+    )
 
 
 def suspend(distributor: Distributor, *, actor: Actor, reason: str = "") -> Distributor:
     """Staff stop an active distributor: active → suspended (their code stops binding)."""
-    return _change_status(distributor, DistributorStatus.SUSPENDED,
-                          allowed_from=(DistributorStatus.ACTIVE,), actor=actor,
-                          action="distributor.suspend", reason=reason)
+    return _change_status(
+        distributor,
+        DistributorStatus.SUSPENDED,
+        allowed_from=(DistributorStatus.ACTIVE,),
+        actor=actor,
+        action="distributor.suspend",
+        reason=reason,
+    )
 
 
 def reinstate(distributor: Distributor, *, actor: Actor, reason: str = "") -> Distributor:
     """Staff bring back a suspended or rejected distributor: → active."""
-    return _change_status(distributor, DistributorStatus.ACTIVE,
-                          allowed_from=(DistributorStatus.SUSPENDED, DistributorStatus.REJECTED),
-                          actor=actor, action="distributor.reinstate", reason=reason)
+    return _change_status(
+        distributor,
+        DistributorStatus.ACTIVE,
+        allowed_from=(DistributorStatus.SUSPENDED, DistributorStatus.REJECTED),
+        actor=actor,
+        action="distributor.reinstate",
+        reason=reason,
+    )
 
 
-def set_grade(distributor: Distributor, grade: Grade | None, *, actor: Actor,
-              reason: str = "") -> Distributor:
+def set_grade(
+    distributor: Distributor, grade: Grade | None, *, actor: Actor, reason: str = ""
+) -> Distributor:
     """Staff set a distributor's grade (None clears it)."""
     if grade is not None and grade.installation_id != distributor.installation_id:
-        raise refuse("grade", "The grade belongs to another installation.",
-                     NetworkErrorCode.INVALID_GRADE)
+        raise refuse(
+            "grade", "The grade belongs to another installation.", NetworkErrorCode.INVALID_GRADE
+        )
     with transaction.atomic():
         locked = lock_objects.distributor_for_update(distributor)
         if locked.grade_id == (grade.pk if grade else None):
@@ -390,17 +438,24 @@ def set_grade(distributor: Distributor, grade: Grade | None, *, actor: Actor,
         before = audit.snapshot(locked, ("grade",))
         locked.grade = grade
         locked.save(update_fields=("grade",))
-        audit.record(locked.installation_id, actor=actor, action="distributor.set_grade",
-                     subject=locked, before=before, after=audit.snapshot(locked, ("grade",)),
-                     reason=reason)
+        audit.record(
+            locked.installation_id,
+            actor=actor,
+            action="distributor.set_grade",
+            subject=locked,
+            before=before,
+            after=audit.snapshot(locked, ("grade",)),
+            reason=reason,
+        )
     return locked
 
 
 def change_code(distributor: Distributor, code: str, *, actor: Actor) -> Distributor:
     """Staff give a distributor another referral code (links with the old one stop working)."""
     if not calculations.is_valid_code(code):
-        raise refuse("code", "A referral code is 4 to 16 letters or digits.",
-                     NetworkErrorCode.CODE_INVALID)
+        raise refuse(
+            "code", "A referral code is 4 to 16 letters or digits.", NetworkErrorCode.CODE_INVALID
+        )
     code = normalise_code(code)
     try:
         with transaction.atomic():
@@ -410,8 +465,14 @@ def change_code(distributor: Distributor, code: str, *, actor: Actor) -> Distrib
             before = audit.snapshot(locked, ("code",))
             locked.code = code
             locked.save(update_fields=("code",))
-            audit.record(locked.installation_id, actor=actor, action="distributor.change_code",
-                         subject=locked, before=before, after={"code": code})
+            audit.record(
+                locked.installation_id,
+                actor=actor,
+                action="distributor.change_code",
+                subject=locked,
+                before=before,
+                after={"code": code},
+            )
     except IntegrityError:
         raise refuse("code", "The referral code is taken.", NetworkErrorCode.CODE_TAKEN) from None
     return locked
@@ -438,16 +499,23 @@ def move_subtree(
     """
     installation_id = distributor.installation_id
     if new_parent is not None and new_parent.installation_id != installation_id:
-        raise refuse("new_parent", "The new parent belongs to another installation.",
-                     NetworkErrorCode.OTHER_INSTALLATION)
+        raise refuse(
+            "new_parent",
+            "The new parent belongs to another installation.",
+            NetworkErrorCode.OTHER_INSTALLATION,
+        )
     if new_parent is not None and new_parent.pk == distributor.pk:
-        raise refuse("new_parent", "A distributor cannot be its own parent.",
-                     NetworkErrorCode.CYCLE)
+        raise refuse(
+            "new_parent", "A distributor cannot be its own parent.", NetworkErrorCode.CYCLE
+        )
     with transaction.atomic():
         node, parent = _lock_for_move(distributor, new_parent)
         if parent is not None and parent.path.startswith(node.path):
-            raise refuse("new_parent", "The new parent is in the distributor's own team.",
-                         NetworkErrorCode.CYCLE)
+            raise refuse(
+                "new_parent",
+                "The new parent is in the distributor's own team.",
+                NetworkErrorCode.CYCLE,
+            )
         if node.parent_id == (parent.pk if parent else None):
             return node
         before = audit.snapshot(node, ("parent", "path", "depth"))
@@ -489,11 +557,19 @@ def move_subtree(
             calculations.moved_level_deltas(old_ancestor_ids, new_ancestor_ids, levels)
         )
         node.refresh_from_db()
-        audit.record(installation_id, actor=actor, action="distributor.move", subject=node,
-                     before=before, after=audit.snapshot(node, ("parent", "path", "depth")),
-                     reason=reason)
-    logger.info("Network subtree moved", extra={"installation_id": installation_id,
-                                                "distributor_id": node.pk, "size": size})
+        audit.record(
+            installation_id,
+            actor=actor,
+            action="distributor.move",
+            subject=node,
+            before=before,
+            after=audit.snapshot(node, ("parent", "path", "depth")),
+            reason=reason,
+        )
+    logger.info(
+        "Network subtree moved",
+        extra={"installation_id": installation_id, "distributor_id": node.pk, "size": size},
+    )
     return node
 
 
@@ -517,8 +593,11 @@ def _lock_for_move(
         if new_parent is not None and (parent is None or parent.path != parent_path):
             continue
         return node, parent
-    raise refuse("new_parent", "The network changed during the move; try again.",
-                 NetworkErrorCode.CONCURRENT_CHANGE)
+    raise refuse(
+        "new_parent",
+        "The network changed during the move; try again.",
+        NetworkErrorCode.CONCURRENT_CHANGE,
+    )
 
 
 # --- customer binding (关系绑定) --------------------------------------------------------------
@@ -543,8 +622,11 @@ def _normalise_customer(saleor_user_id: str | None, email: str | None) -> tuple[
     saleor_user_id = (saleor_user_id or "").strip()
     email = (email or "").strip().lower()
     if not saleor_user_id and not email:
-        raise refuse("customer", "A customer needs a Saleor id or an email.",
-                     NetworkErrorCode.CUSTOMER_REQUIRED)
+        raise refuse(
+            "customer",
+            "A customer needs a Saleor id or an email.",
+            NetworkErrorCode.CUSTOMER_REQUIRED,
+        )
     return saleor_user_id, email
 
 
@@ -556,13 +638,17 @@ def _is_self(distributor: Distributor, saleor_user_id: str, email: str) -> bool:
 
 def _check_can_bind(distributor: Distributor, saleor_user_id: str, email: str) -> None:
     if _is_self(distributor, saleor_user_id, email):
-        raise refuse("distributor", "A distributor cannot be bound to their own code.",
-                     NetworkErrorCode.SELF_BINDING)
+        raise refuse(
+            "distributor",
+            "A distributor cannot be bound to their own code.",
+            NetworkErrorCode.SELF_BINDING,
+        )
     # The stored status, not the instance's: a suspension takes effect at once.
     status = Distributor.objects.values_list("status", flat=True).get(pk=distributor.pk)
     if status != DistributorStatus.ACTIVE:
-        raise refuse("distributor", "The distributor is not active.",
-                     NetworkErrorCode.DISTRIBUTOR_NOT_ACTIVE)
+        raise refuse(
+            "distributor", "The distributor is not active.", NetworkErrorCode.DISTRIBUTOR_NOT_ACTIVE
+        )
 
 
 def bind_customer(
@@ -593,8 +679,16 @@ def bind_customer(
     for attempt in range(MAX_BIND_ATTEMPTS):
         try:
             with transaction.atomic():
-                new = _NewBinding(installation, distributor, saleor_user_id, email, source,
-                                  code or distributor.code, rules, now)
+                new = _NewBinding(
+                    installation,
+                    distributor,
+                    saleor_user_id,
+                    email,
+                    source,
+                    code or distributor.code,
+                    rules,
+                    now,
+                )
                 return _bind(new, is_new_customer)
         except IntegrityError:
             # Lost the race for the customer's one open binding: decide again on fresh rows.
@@ -619,9 +713,14 @@ class _NewBinding:
     def create(self) -> CustomerBinding:
         expires_at, protected_until = calculations.binding_window(self.rules, self.now)
         return CustomerBinding.objects.create(
-            installation=self.installation, customer_saleor_id=self.saleor_user_id,
-            customer_email=self.email, distributor=self.distributor, source=self.source,
-            code=self.code, bound_at=self.now, expires_at=expires_at,
+            installation=self.installation,
+            customer_saleor_id=self.saleor_user_id,
+            customer_email=self.email,
+            distributor=self.distributor,
+            source=self.source,
+            code=self.code,
+            bound_at=self.now,
+            expires_at=expires_at,
             protected_until=protected_until,
         )
 
@@ -632,13 +731,17 @@ def _bind(new: _NewBinding, is_new_customer: bool | None) -> BindingResult:
     )
     current_row = _current_row(open_rows, new.saleor_user_id)
     current = (
-        CurrentBinding(current_row.distributor_id, current_row.expires_at,
-                       current_row.protected_until)
+        CurrentBinding(
+            current_row.distributor_id, current_row.expires_at, current_row.protected_until
+        )
         if current_row is not None
         else None
     )
     decision = calculations.decide_binding(
-        new.rules, current=current, distributor_id=new.distributor.pk, now=new.now,
+        new.rules,
+        current=current,
+        distributor_id=new.distributor.pk,
+        now=new.now,
         is_new_customer=is_new_customer,
     )
     if isinstance(decision, NetworkErrorCode):
@@ -646,8 +749,11 @@ def _bind(new: _NewBinding, is_new_customer: bool | None) -> BindingResult:
     if decision == BindingOutcome.UNCHANGED:
         assert current_row is not None
         return BindingResult(current_row, decision)
-    end_reason = (BindingEndReason.EXPIRED if decision == BindingOutcome.REPLACED_EXPIRED
-                  else BindingEndReason.REBOUND)
+    end_reason = (
+        BindingEndReason.EXPIRED
+        if decision == BindingOutcome.REPLACED_EXPIRED
+        else BindingEndReason.REBOUND
+    )
     _end_bindings(open_rows, new.now, end_reason)
     return BindingResult(new.create(), decision)
 
@@ -704,15 +810,27 @@ def staff_bind_customer(
         _end_bindings(open_rows, now, BindingEndReason.STAFF)
         binding = None
         if distributor is not None:
-            binding = _NewBinding(installation, distributor, saleor_user_id, email,
-                                  BindingSource.STAFF, distributor.code, rules, now).create()
+            binding = _NewBinding(
+                installation,
+                distributor,
+                saleor_user_id,
+                email,
+                BindingSource.STAFF,
+                distributor.code,
+                rules,
+                now,
+            ).create()
         subject = binding or current_row
         if subject is not None:
-            audit.record(installation, actor=actor,
-                         action="binding.staff_bind" if binding else "binding.staff_unbind",
-                         subject=subject, before=before,
-                         after=audit.snapshot(binding, fields) if binding else {},
-                         reason=reason)
+            audit.record(
+                installation,
+                actor=actor,
+                action="binding.staff_bind" if binding else "binding.staff_unbind",
+                subject=subject,
+                before=before,
+                after=audit.snapshot(binding, fields) if binding else {},
+                reason=reason,
+            )
     return binding
 
 
@@ -743,28 +861,40 @@ def accept_invite(
     """
     inviter = fetch.get_by_code(installation, code)
     if inviter is None:
-        raise refuse("code", "No distributor has this referral code.",
-                     NetworkErrorCode.INVITER_NOT_FOUND)
+        raise refuse(
+            "code", "No distributor has this referral code.", NetworkErrorCode.INVITER_NOT_FOUND
+        )
     saleor_user_id, email = _normalise_customer(customer_saleor_id, customer_email)
     if not saleor_user_id:
-        raise refuse("customer", "An invitation needs the customer's Saleor id.",
-                     NetworkErrorCode.CUSTOMER_REQUIRED)
+        raise refuse(
+            "customer",
+            "An invitation needs the customer's Saleor id.",
+            NetworkErrorCode.CUSTOMER_REQUIRED,
+        )
     if _is_self(inviter, saleor_user_id, email):
-        raise refuse("code", "A distributor cannot invite themself.",
-                     NetworkErrorCode.SELF_BINDING)
+        raise refuse("code", "A distributor cannot invite themself.", NetworkErrorCode.SELF_BINDING)
     if not inviter.is_active:
-        raise refuse("code", "The inviting distributor is not active.",
-                     NetworkErrorCode.INVITER_NOT_ACTIVE)
+        raise refuse(
+            "code", "The inviting distributor is not active.", NetworkErrorCode.INVITER_NOT_ACTIVE
+        )
     invitation, _ = Invitation.objects.get_or_create(
         installation=installation,
         customer_saleor_id=saleor_user_id,
-        defaults={"customer_email": email, "inviter": inviter, "code": inviter.code,
-                  "source": source},
+        defaults={
+            "customer_email": email,
+            "inviter": inviter,
+            "code": inviter.code,
+            "source": source,
+        },
     )
     try:
         result = bind_customer(
-            installation, distributor=inviter, customer_saleor_id=saleor_user_id,
-            customer_email=email, source=source, is_new_customer=is_new_customer,
+            installation,
+            distributor=inviter,
+            customer_saleor_id=saleor_user_id,
+            customer_email=email,
+            source=source,
+            is_new_customer=is_new_customer,
             code=inviter.code,
         )
     except ValidationError as exc:
@@ -827,7 +957,10 @@ def follow_referral_link(
         template, channel=channel_slug, code=distributor.code, product=product
     )
     visitor = calculations.visitor_hash(
-        settings.SECRET_KEY, installation_id=installation.pk, day=now.date(), ip=ip,
+        settings.SECRET_KEY,
+        installation_id=installation.pk,
+        day=now.date(),
+        ip=ip,
         user_agent=user_agent,
     )
     recent = ReferralClick.objects.filter(
@@ -838,8 +971,12 @@ def follow_referral_link(
     counted = recent[: policy.click_rate_limit].count() < policy.click_rate_limit
     if counted:
         ReferralClick.objects.create(
-            installation=installation, distributor=distributor, clicked_at=now,
-            channel=channel_slug, product=product[:255], target_url=url[:2048],
+            installation=installation,
+            distributor=distributor,
+            clicked_at=now,
+            channel=channel_slug,
+            product=product[:255],
+            target_url=url[:2048],
             visitor_hash=visitor,
         )
     return ReferralRedirect(url, distributor, counted)
@@ -878,9 +1015,17 @@ def create_referral_link(
 # --- policy (staff) ---------------------------------------------------------------------------
 
 POLICY_FIELDS = (
-    "joining_mode", "join_spend_threshold_amount", "join_spend_threshold_currency",
-    "default_sponsor", "binding_days", "binding_touch", "binding_protection_days",
-    "bind_new_customers_only", "storefront_urls", "default_channel", "click_rate_limit",
+    "joining_mode",
+    "join_spend_threshold_amount",
+    "join_spend_threshold_currency",
+    "default_sponsor",
+    "binding_days",
+    "binding_touch",
+    "binding_protection_days",
+    "bind_new_customers_only",
+    "storefront_urls",
+    "default_channel",
+    "click_rate_limit",
     "click_rate_window_seconds",
 )
 
@@ -905,8 +1050,14 @@ def update_policy(installation: Installation, *, actor: Actor, **changes: Any) -
         _validate_policy(policy, set(changes))
         policy.updated_at = timezone.now()
         policy.save()
-        audit.record(installation, actor=actor, action="network_policy.update", subject=policy,
-                     before=before, after=audit.snapshot(policy, POLICY_FIELDS))
+        audit.record(
+            installation,
+            actor=actor,
+            action="network_policy.update",
+            subject=policy,
+            before=before,
+            after=audit.snapshot(policy, POLICY_FIELDS),
+        )
     return policy
 
 
@@ -916,8 +1067,9 @@ def _validate_policy(policy: NetworkPolicy, changed: set[str]) -> None:
     errors: dict[str, ValidationError] = {}
     invalid = NetworkErrorCode.INVALID_POLICY
 
-    def check(field: str, ok: bool, message: str, *depends_on: str,
-              code: NetworkErrorCode = invalid) -> None:
+    def check(
+        field: str, ok: bool, message: str, *depends_on: str, code: NetworkErrorCode = invalid
+    ) -> None:
         if (changed & {field, *depends_on}) and not ok and field not in errors:
             errors[field] = ValidationError(message, code=code.value)
 
@@ -927,40 +1079,72 @@ def _validate_policy(policy: NetworkPolicy, changed: set[str]) -> None:
     check("joining_mode", policy.joining_mode in JoiningMode.values, "Unknown joining mode.")
     check("binding_touch", policy.binding_touch in TouchModel.values, "Unknown touch model.")
     amount = policy.join_spend_threshold_amount
-    check("join_spend_threshold_amount", isinstance(amount, Decimal) and amount >= 0,
-          "The threshold is a non-negative Decimal.")
-    check("join_spend_threshold_currency",
-          policy.joining_mode != JoiningMode.SPEND_THRESHOLD
-          or len(policy.join_spend_threshold_currency) == 3,
-          "A spend threshold needs a currency code.", "joining_mode")
-    check("binding_protection_days", whole(policy.binding_protection_days, 0),
-          "Must be a whole number, zero or more.")
-    check("click_rate_limit", whole(policy.click_rate_limit, 0),
-          "Must be a whole number, zero or more.")
-    check("click_rate_window_seconds", whole(policy.click_rate_window_seconds, 1),
-          "The window is one second or more.")
-    check("binding_days", policy.binding_days is None or whole(policy.binding_days, 1),
-          "A binding lasts one day or more (None: permanent).")
+    check(
+        "join_spend_threshold_amount",
+        isinstance(amount, Decimal) and amount >= 0,
+        "The threshold is a non-negative Decimal.",
+    )
+    check(
+        "join_spend_threshold_currency",
+        policy.joining_mode != JoiningMode.SPEND_THRESHOLD
+        or len(policy.join_spend_threshold_currency) == 3,
+        "A spend threshold needs a currency code.",
+        "joining_mode",
+    )
+    check(
+        "binding_protection_days",
+        whole(policy.binding_protection_days, 0),
+        "Must be a whole number, zero or more.",
+    )
+    check(
+        "click_rate_limit",
+        whole(policy.click_rate_limit, 0),
+        "Must be a whole number, zero or more.",
+    )
+    check(
+        "click_rate_window_seconds",
+        whole(policy.click_rate_window_seconds, 1),
+        "The window is one second or more.",
+    )
+    check(
+        "binding_days",
+        policy.binding_days is None or whole(policy.binding_days, 1),
+        "A binding lasts one day or more (None: permanent).",
+    )
     sponsor = policy.default_sponsor
-    check("default_sponsor",
-          sponsor is None
-          or (sponsor.installation_id == policy.installation_id and sponsor.is_active),
-          "The default sponsor must be an active distributor.",
-          code=NetworkErrorCode.INVITER_NOT_ACTIVE)
+    check(
+        "default_sponsor",
+        sponsor is None
+        or (sponsor.installation_id == policy.installation_id and sponsor.is_active),
+        "The default sponsor must be an active distributor.",
+        code=NetworkErrorCode.INVITER_NOT_ACTIVE,
+    )
     urls = policy.storefront_urls
     shape_ok = isinstance(urls, dict) and all(
         isinstance(channel, str) and channel and isinstance(templates, dict)
         for channel, templates in urls.items()
     )
-    check("storefront_urls", shape_ok, "Storefront URLs map channel slugs to templates.",
-          code=NetworkErrorCode.INVALID_URL_TEMPLATE)
+    check(
+        "storefront_urls",
+        shape_ok,
+        "Storefront URLs map channel slugs to templates.",
+        code=NetworkErrorCode.INVALID_URL_TEMPLATE,
+    )
     if shape_ok:
         for channel, templates in sorted(urls.items()):
             for kind, template in sorted(templates.items()):
                 message = calculations.url_template_problem(kind, template)
-                check("storefront_urls", message is None, f"{channel}: {message}",
-                      code=NetworkErrorCode.INVALID_URL_TEMPLATE)
-        check("default_channel", not policy.default_channel or policy.default_channel in urls,
-              "The default channel has no storefront URLs.", "storefront_urls")
+                check(
+                    "storefront_urls",
+                    message is None,
+                    f"{channel}: {message}",
+                    code=NetworkErrorCode.INVALID_URL_TEMPLATE,
+                )
+        check(
+            "default_channel",
+            not policy.default_channel or policy.default_channel in urls,
+            "The default channel has no storefront URLs.",
+            "storefront_urls",
+        )
     if errors:
         raise ValidationError(errors)

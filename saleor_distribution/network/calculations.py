@@ -223,9 +223,7 @@ def url_template_problem(kind: str, template: object) -> str | None:
     return None
 
 
-def render_storefront_url(
-    template: str, *, channel: str, code: str = "", product: str = ""
-) -> str:
+def render_storefront_url(template: str, *, channel: str, code: str = "", product: str = "") -> str:
     return template.format(
         channel=quote(channel, safe=""), code=quote(code, safe=""), product=quote(product, safe="")
     )

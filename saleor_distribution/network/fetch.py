@@ -58,8 +58,16 @@ def get_policy(installation: Installation) -> NetworkPolicy:
 # are left out of `ancestors` by default: turning five timestamps per row into Python
 # datetimes costs more than the query itself on a 30-deep chain.
 CHAIN_FIELDS = (
-    "id", "installation_id", "saleor_user_id", "email", "code", "status", "grade_id",
-    "parent_id", "path", "depth",
+    "id",
+    "installation_id",
+    "saleor_user_id",
+    "email",
+    "code",
+    "status",
+    "grade_id",
+    "parent_id",
+    "path",
+    "depth",
 )
 
 

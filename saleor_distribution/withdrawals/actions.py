@@ -136,6 +136,92 @@ def _invalid(
 # --- Provider configuration --------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ProviderChange:
+    """The new settings of one payout channel, for `configure_providers`."""
+
+    options: Mapping[str, Any]
+    credentials: Mapping[str, str | None] | None = None
+    is_active: bool = True
+    gateway_url: str = ""
+
+
+def _checked_provider_config(
+    installation: Installation, channel: str, change: ProviderChange
+) -> tuple[dict[str, Any], Secret | None]:
+    """The options and the encrypted credentials to store for `change`, once checked."""
+    try:
+        cls = provider_class(channel)
+    except ValueError as exc:
+        raise _invalid("channel", "Unknown channel.", WithdrawalErrorCode.INVALID) from exc
+    credentials = change.credentials or {}
+    unknown = sorted(set(change.options) - set(cls.option_names))
+    unknown_secrets = sorted(set(credentials) - set(cls.secret_names))
+    if unknown or unknown_secrets:
+        raise _invalid(
+            "options",
+            "Unknown settings: %(names)s.",
+            WithdrawalErrorCode.INVALID_PROVIDER_CONFIG,
+            names=", ".join(unknown + unknown_secrets),
+        )
+    if change.gateway_url and not change.gateway_url.startswith(("https://", "http://")):
+        raise _invalid(
+            "gateway_url",
+            "The gateway is an http(s) URL.",
+            WithdrawalErrorCode.INVALID_PROVIDER_CONFIG,
+        )
+    existing = fetch.get_provider_config(installation, channel, active_only=False)
+    merged: dict[str, Secret] = dict(existing.secrets()) if existing else {}
+    for name, value in credentials.items():
+        if value is None:
+            merged.pop(name, None)
+        elif value != "":
+            merged[name] = Secret(value)
+    clean_options = {k: v for k, v in change.options.items() if v not in (None, "")}
+    try:
+        cls.check_config(clean_options, merged)
+    except ValueError as exc:
+        raise _invalid(
+            "options", "%(problem)s", WithdrawalErrorCode.INVALID_PROVIDER_CONFIG, problem=str(exc)
+        ) from exc
+    secret_blob = Secret(json.dumps({k: v.reveal() for k, v in merged.items()})) if merged else None
+    return clean_options, secret_blob
+
+
+def _save_provider_config(
+    installation: Installation,
+    channel: str,
+    change: ProviderChange,
+    checked: tuple[dict[str, Any], Secret | None],
+    staff_user_id: str,
+) -> ProviderConfig:
+    clean_options, secret_blob = checked
+    config, _ = ProviderConfig.objects.update_or_create(
+        installation=installation,
+        channel=channel,
+        defaults={
+            "is_active": change.is_active,
+            "options": clean_options,
+            "credentials": secret_blob,
+            "gateway_url": change.gateway_url,
+            "updated_at": timezone.now(),
+            "updated_by": staff_user_id,
+        },
+    )
+    events.subject_event(
+        installation.pk,
+        EventType.PROVIDER_CONFIGURED,
+        actor=events.staff(staff_user_id),
+        subject=f"provider:{channel}",
+        data={
+            "is_active": change.is_active,
+            "options": sorted(clean_options),
+            "credentials_changed": sorted(change.credentials or {}),
+        },
+    )
+    return config
+
+
 def configure_provider(
     installation: Installation,
     channel: str,
@@ -149,65 +235,28 @@ def configure_provider(
     """Set a payout channel's options and credentials. Credentials are write-only: a name
     given with a value replaces the stored one, a name given as None removes it, a name not
     given keeps it. The merged result must load (keys parse, required fields present)."""
-    try:
-        cls = provider_class(channel)
-    except ValueError as exc:
-        raise _invalid("channel", "Unknown channel.", WithdrawalErrorCode.INVALID) from exc
-    unknown = sorted(set(options) - set(cls.option_names))
-    unknown_secrets = sorted(set(credentials or {}) - set(cls.secret_names))
-    if unknown or unknown_secrets:
-        raise _invalid(
-            "options",
-            "Unknown settings: %(names)s.",
-            WithdrawalErrorCode.INVALID_PROVIDER_CONFIG,
-            names=", ".join(unknown + unknown_secrets),
-        )
-    if gateway_url and not gateway_url.startswith(("https://", "http://")):
-        raise _invalid(
-            "gateway_url",
-            "The gateway is an http(s) URL.",
-            WithdrawalErrorCode.INVALID_PROVIDER_CONFIG,
-        )
-    existing = fetch.get_provider_config(installation, channel, active_only=False)
-    merged: dict[str, Secret] = dict(existing.secrets()) if existing else {}
-    for name, value in (credentials or {}).items():
-        if value is None:
-            merged.pop(name, None)
-        elif value != "":
-            merged[name] = Secret(value)
-    clean_options = {k: v for k, v in options.items() if v not in (None, "")}
-    try:
-        cls.check_config(clean_options, merged)
-    except ValueError as exc:
-        raise _invalid(
-            "options", "%(problem)s", WithdrawalErrorCode.INVALID_PROVIDER_CONFIG, problem=str(exc)
-        ) from exc
-    secret_blob = Secret(json.dumps({k: v.reveal() for k, v in merged.items()})) if merged else None
+    change = ProviderChange(
+        options=options, credentials=credentials, is_active=is_active, gateway_url=gateway_url
+    )
+    checked = _checked_provider_config(installation, channel, change)
     with transaction.atomic(durable=True):
-        config, _ = ProviderConfig.objects.update_or_create(
-            installation=installation,
-            channel=channel,
-            defaults={
-                "is_active": is_active,
-                "options": clean_options,
-                "credentials": secret_blob,
-                "gateway_url": gateway_url,
-                "updated_at": timezone.now(),
-                "updated_by": staff_user_id,
-            },
-        )
-        events.subject_event(
-            installation.pk,
-            EventType.PROVIDER_CONFIGURED,
-            actor=events.staff(staff_user_id),
-            subject=f"provider:{channel}",
-            data={
-                "is_active": is_active,
-                "options": sorted(clean_options),
-                "credentials_changed": sorted(credentials or {}),
-            },
-        )
-    return config
+        return _save_provider_config(installation, channel, change, checked, staff_user_id)
+
+
+def configure_providers(
+    installation: Installation, changes: Mapping[str, ProviderChange], *, staff_user_id: str
+) -> list[ProviderConfig]:
+    """Set several channels at once, as `configure_provider` does each: every change is
+    checked before any is stored, so one refused channel leaves all of them as they were."""
+    checked = {
+        channel: _checked_provider_config(installation, channel, change)
+        for channel, change in changes.items()
+    }
+    with transaction.atomic(durable=True):
+        return [
+            _save_provider_config(installation, channel, change, checked[channel], staff_user_id)
+            for channel, change in changes.items()
+        ]
 
 
 def _decimal(value: Any, field_name: str, *, allow_none: bool = True) -> Decimal | None:

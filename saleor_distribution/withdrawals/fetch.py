@@ -67,6 +67,24 @@ def masked_provider_config(config: ProviderConfig) -> dict[str, Any]:
     }
 
 
+def provider_is_configured(config: ProviderConfig | None) -> bool:
+    """Every option and credential its channel requires is set (looked at by name only)."""
+    from saleor_distribution.withdrawals.providers import provider_class
+
+    if config is None:
+        return False
+    cls = provider_class(config.channel)
+    secrets = config.secrets()
+    return all(config.options.get(name) for name in cls.required_options) and all(
+        secrets.get(name) for name in cls.required_secrets
+    )
+
+
+def provider_configs(installation: Installation) -> dict[str, ProviderConfig]:
+    """The installation's payout channels that have settings, by channel."""
+    return {c.channel: c for c in ProviderConfig.objects.filter(installation=installation)}
+
+
 def current_payee(
     installation: Installation, distributor: Distributor, channel: str
 ) -> PayeeAccount | None:
