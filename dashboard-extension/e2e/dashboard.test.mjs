@@ -1,7 +1,7 @@
 // End to end: the built extension, served by the real Django service with a seeded
 // PostgreSQL database, inside a page that plays the Saleor dashboard (AppBridge messages),
-// in Debian's headless Chromium. Scenarios the API cannot serve yet are skipped with the
-// contract fields they wait for; they run as soon as the API has them.
+// in Debian's headless Chromium. Each scenario first checks that the running API has the
+// contract fields its documents use, so a field renamed on one side fails by name.
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -25,30 +25,25 @@ async function shot(page, name) {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
 }
 
-/** Skip with the missing contract fields named, or return false when all are there. */
-async function skipUnlessApi(t, fields) {
-  const missing = await env.missingFields(fields);
-  if (missing.length > 0) {
-    t.skip(`waits for the API: ${missing.join(", ")}`);
-    return true;
-  }
-  return false;
+/** Fails, naming them, if the running API lacks any of these contract fields. */
+async function requireApi(fields) {
+  assert.deepEqual(await env.missingFields(fields), [], "contract fields the API does not serve");
 }
 
 const settled = (frame) => frame.locator("main[data-page]").waitFor();
 
 describe("dashboard extension", () => {
-  it("authenticates with the dashboard token and shows the API's own message on an error", async () => {
+  it("authenticates with the dashboard token and shows the programme's figures", async () => {
     const { page, frame } = await env.open("/overview");
     await settled(frame);
-    // The real service verified the minted token (no 401); what it says about the query
-    // is shown verbatim, or, once the API serves it, the overview itself.
-    const outcome = frame.locator('[data-testid="api-message"], [data-testid="kpi-sales"]').first();
-    await outcome.waitFor();
-    if ((await outcome.getAttribute("data-testid")) === "api-message") {
-      assert.notEqual((await outcome.innerText()).trim(), "");
-    }
-    assert.equal(await frame.locator('[data-state="auth"]').count(), 0);
+    // The real service verified the minted token (no 401) and summed the seeded order:
+    // Saleor's captured order of 111.00 USD, referred by a team member.
+    const sales = frame.getByTestId("kpi-sales");
+    await sales.waitFor();
+    assert.match(await sales.innerText(), /111\.00/);
+    assert.match(await frame.getByTestId("kpi-accrued").innerText(), /[1-9]/);
+    await frame.getByTestId("overview-chart").waitFor();
+    assert.equal(await frame.locator('[data-state="auth"], [data-state="error"]').count(), 0);
     await shot(page, "overview");
     await page.close();
   });
@@ -91,12 +86,15 @@ describe("dashboard extension", () => {
     await page.close();
   });
 
-  it("opens a distributor's team, page by page", async (t) => {
-    if (await skipUnlessApi(t, ["Query.distributors", "Query.distributor", "Distributor.team", "Distributor.uplines", "Distributor.teamSize"])) return;
+  it("opens a distributor's team, page by page", async () => {
+    await requireApi(["Query.distributors", "Query.distributor", "Distributor.team", "Distributor.uplines", "Distributor.teamSize"]);
     const { page, frame } = await env.open("/distributors");
-    await frame.getByTestId("distributor-table").waitFor();
+    const table = frame.getByTestId("distributor-table");
+    await table.waitFor();
     await shot(page, "distributors");
-    await frame.getByText(env.seed.root.code, { exact: true }).click();
+    // The root joined first, so it is not on the first page: find it as staff would.
+    await frame.getByTestId("distributor-search").fill(env.seed.root.code);
+    await table.getByText(env.seed.root.code, { exact: true }).click();
     const tree = frame.getByTestId("team-tree");
     await tree.waitFor();
     assert.equal(await tree.getByRole("treeitem").count(), 50);
@@ -109,9 +107,8 @@ describe("dashboard extension", () => {
     await page.close();
   });
 
-  it("approves a withdrawal and the ledger moves", async (t) => {
-    if (
-      await skipUnlessApi(t, [
+  it("approves a withdrawal and the ledger moves", async () => {
+    await requireApi([
         "Mutation.ledgerAdjust",
         "Mutation.withdrawalRequest",
         "Mutation.withdrawalApprove",
@@ -119,9 +116,7 @@ describe("dashboard extension", () => {
         "Query.distributor",
         "Distributor.balances",
         "Distributor.ledger",
-      ])
-    )
-      return;
+      ]);
     const { root } = env.seed;
     const credited = await env.graphql(
       "mutation($id: ID!) { ledgerAdjust(distributorId: $id, amount: \"100.00\", currency: \"CNY\", reason: \"e2e opening balance\") { errors { message } } }",
@@ -129,7 +124,7 @@ describe("dashboard extension", () => {
     );
     assert.deepEqual(credited.body.data.ledgerAdjust.errors, []);
     const requested = await env.graphql(
-      "mutation { withdrawalRequest(amount: \"40.00\", currency: \"CNY\", channel: \"MANUAL\") { withdrawal { id status } errors { message } } }",
+      "mutation { withdrawalRequest(amount: \"40.00\", currency: \"CNY\", channel: MANUAL) { withdrawal { id status } errors { message } } }",
       {},
       env.customerToken(root.userId),
     );
@@ -157,17 +152,14 @@ describe("dashboard extension", () => {
     await page.close();
   });
 
-  it("edits the commission plan and the new version becomes active", async (t) => {
-    if (
-      await skipUnlessApi(t, [
+  it("edits the commission plan and the new version becomes active", async () => {
+    await requireApi([
         "Query.commissionPlans",
         "Query.activeCommissionPlan",
         "Mutation.commissionPlanCreate",
         "Mutation.commissionPlanActivate",
         "Query.grades",
-      ])
-    )
-      return;
+      ]);
     const before = await env.graphql("{ activeCommissionPlan { version } }");
     const previous = before.body.data.activeCommissionPlan?.version ?? 0;
 
@@ -191,34 +183,41 @@ describe("dashboard extension", () => {
     await page.close();
   });
 
-  it("shows the distributor card on a customer's page", async (t) => {
-    if (await skipUnlessApi(t, ["Query.distributorByUser", "Distributor.uplines", "Distributor.balances"])) return;
+  it("shows the distributor card on a customer's page", async () => {
+    await requireApi(["Query.distributorByUser", "Distributor.uplines", "Distributor.balances"]);
     const { page, frame } = await env.open("/widgets/customer", { query: { customerId: env.seed.root.userId } });
     await frame.getByText(env.seed.root.code).first().waitFor();
     await shot(page, "widget-customer");
     await page.close();
   });
 
-  it("shows the attribution on an order's page", async (t) => {
-    if (await skipUnlessApi(t, ["Query.orderAttribution"])) return;
-    const { page, frame } = await env.open("/widgets/order", { query: { orderId: "T3JkZXI6MQ==" } });
-    await frame.locator('[data-widget="order"] .stack, [data-state]').first().waitFor();
+  it("shows the attribution on an order's page", async () => {
+    await requireApi(["Query.orderAttribution"]);
+    const { page, frame } = await env.open("/widgets/order", { query: { orderId: env.seed.order.id } });
+    // The seeded order pays its referrer (level 1) and the referrer's parent, the root (level 2).
+    const commissions = frame.getByTestId("order-commissions");
+    await commissions.waitFor();
+    await commissions.getByText(env.seed.firstDirect.code).first().waitFor();
+    await commissions.getByText(env.seed.root.code).first().waitFor();
     await shot(page, "widget-order");
     await page.close();
   });
 
-  it("writes a screenshot of every page, whatever the API serves today", async () => {
+  it("writes a screenshot of every page with the seeded data", async () => {
+    // Each page with what shows it is ready; the withdrawal queue may be empty by now.
     const pages = [
-      ["/distributors", "page-distributors"],
-      [`/distributors/${encodeURIComponent(env.seed.root.id)}`, "page-distributor"],
-      ["/withdrawals", "page-withdrawals"],
-      ["/programme", "page-programme"],
-      ["/widgets/order", "page-widget-order", { orderId: "T3JkZXI6MQ==" }],
-      ["/widgets/customer", "page-widget-customer", { customerId: env.seed.root.userId }],
+      ["/overview", "page-overview", '[data-testid="overview-chart"]'],
+      ["/distributors", "page-distributors", '[data-testid="distributor-table"]'],
+      [`/distributors/${encodeURIComponent(env.seed.root.id)}`, "page-distributor", '[data-testid="team-tree"]'],
+      ["/withdrawals", "page-withdrawals", '[data-testid="withdrawal-table"], [data-state="empty"]'],
+      ["/programme", "page-programme", '[data-testid="plan-versions"]'],
+      ["/widgets/order", "page-widget-order", '[data-testid="order-commissions"]', { orderId: env.seed.order.id }],
+      ["/widgets/customer", "page-widget-customer", '[data-widget="customer"] .badge', { customerId: env.seed.root.userId }],
     ];
-    for (const [path, name, query] of pages) {
+    for (const [path, name, ready, query] of pages) {
       const { page, frame } = await env.open(path, { query });
-      await frame.locator('[data-state]:not([data-state="loading"]), table').first().waitFor({ state: "attached" });
+      await frame.locator(ready).first().waitFor();
+      assert.equal(await frame.locator('[data-state="error"], [data-state="auth"]').count(), 0, path);
       await shot(page, name);
       await page.close();
     }

@@ -4,8 +4,11 @@ Usage: DATABASE_URL=postgres://…/x_e2e python seed.py <jwks.json> <api-url> <a
 
 Drops and re-creates the database (its name must end in `_e2e`), migrates it, and writes,
 through the service's own actions, an installation whose JWKS is the test's key (so the test
-can mint dashboard tokens Saleor-style) and a network: a root distributor with a team larger
-than one page, grades, an applicant. Prints what the test needs as JSON.
+can mint dashboard tokens Saleor-style), a network (a root distributor with a team larger than
+one page, grades, an applicant), the programme's settings (a commission plan, CNY withdrawals
+by bank transfer, the root's bank account) and one paid order referred by a team member,
+delivered as Saleor's captured `ORDER_FULLY_PAID` webhook re-dated to now. Prints what the test
+needs as JSON.
 """
 
 from __future__ import annotations
@@ -13,10 +16,18 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
 from psycopg import sql
+
+
+CAPTURED_ORDER = (
+    Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "saleor" / "deliveries"
+    / "order_fully_paid.json"
+)
+STAFF = "VXNlcjox"
 
 
 def recreate_database(url: str) -> None:
@@ -84,6 +95,29 @@ def main(jwks_path: str, api_url: str, app_id: str) -> None:
         installation, saleor_user_id=user(500), email="applicant@example.com",
         code="WANG777", display_name="王申请", status=DistributorStatus.APPLIED,
     )
+    from saleor_distribution.commissions.actions import create_plan_version
+    from saleor_distribution.withdrawals.actions import (
+        bind_payee_account,
+        configure_provider,
+        set_withdrawal_rules,
+    )
+
+    create_plan_version(
+        installation, levels=2, level_rates=["0.10", "0.05"], freeze_days=7,
+        staff_user_id=STAFF, activate=True,
+    )
+    configure_provider(
+        installation, "manual", options={"instructions": "工商银行转账"}, staff_user_id=STAFF
+    )
+    set_withdrawal_rules(
+        installation, "CNY", staff_user_id=STAFF, min_amount="10.00", channels=["manual"]
+    )
+    bind_payee_account(
+        installation, root, channel="manual", kind="bank_account",
+        identity="6222020200112233445", real_name="陈晓雨", bank_name="工商银行",
+        actor=f"distributor:{root.pk}",
+    )
+    order = deliver_order(installation, ref=direct[0].code)
     print(
         json.dumps(
             {
@@ -92,9 +126,34 @@ def main(jwks_path: str, api_url: str, app_id: str) -> None:
                 "firstDirect": {"id": to_global_id("Distributor", direct[0].pk), "code": direct[0].code},
                 "applicant": {"id": to_global_id("Distributor", applicant.pk), "code": applicant.code},
                 "directCount": len(direct),
+                "order": order,
             }
         )
     )
+
+
+def deliver_order(installation, *, ref: str) -> dict[str, str]:
+    """Saleor's captured ORDER_FULLY_PAID delivery, re-dated to now (so it falls in the
+    overview's period) with `ref` as its referral code and a buyer outside the network, stored
+    and processed as the webhook endpoint does (tasks run in-process here)."""
+    from django.utils import timezone
+
+    from saleor_distribution.webhooks.actions import store_delivery
+
+    captured = json.loads(CAPTURED_ORDER.read_text())
+    payload = json.loads(captured["body"])
+    now = timezone.now().isoformat()
+    payload["issuedAt"] = now
+    order = payload["order"]
+    order["created"] = order["updatedAt"] = now
+    order["metadata"] = [{"key": "distribution.ref", "value": ref}]
+    order["user"] = {"id": "VXNlcjo5MDA=", "email": "buyer@example.com", "metadata": []}
+    order["userEmail"] = "buyer@example.com"
+    store_delivery(
+        installation=installation, event=captured["event"], body=json.dumps(payload).encode(),
+        headers={}, saleor_object_id=order["id"], issued_at=timezone.now(),
+    )
+    return {"id": order["id"], "number": str(order["number"]), "currency": order["total"]["gross"]["currency"]}
 
 
 if __name__ == "__main__":

@@ -52,7 +52,7 @@ APPROVE_MANY = """mutation($ids: [ID!]!) { withdrawalsApprove(ids: $ids) {
   withdrawals { id status } errors { field code message } } }"""
 REJECT = """mutation($id: ID!, $reason: String!) { withdrawalReject(id: $id, reason: $reason) {
   withdrawal { id status rejectionReason } errors { field code message } } }"""
-REQUEST = f"""mutation($amount: String!, $currency: String!, $channel: String!, $key: String) {{
+REQUEST = f"""mutation($amount: String!, $currency: String!, $channel: PayoutChannelEnum!, $key: String) {{
   withdrawalRequest(amount: $amount, currency: $currency, channel: $channel, requestKey: $key) {{
   withdrawal {{ {ROW} }} errors {{ field code message }} }} }}"""
 SETTINGS_FIELDS = """wechatEnabled wechatMchId wechatAppId wechatConfigured alipayEnabled
@@ -151,7 +151,7 @@ def test_staff_list_the_queue_with_exact_rows(graphql, token_for, alipay_ready, 
     assert {k: v for k, v in rows[0].items() if k != "requestedAt"} == {
         "id": gid(first),
         "status": "REQUESTED",
-        "channel": "alipay",
+        "channel": "ALIPAY",
         "payee": "••••1234 *三",
         "providerStatus": None,
         "failureReason": None,
@@ -448,12 +448,12 @@ def test_a_distributor_requests_a_withdrawal_and_the_amount_is_held(
 ):
     _, body = graphql(
         REQUEST,
-        {"amount": "123.45", "currency": "CNY", "channel": "alipay", "key": "tap-1"},
+        {"amount": "123.45", "currency": "CNY", "channel": "ALIPAY", "key": "tap-1"},
         token=token_for("chen"),
     )
     _, again = graphql(
         REQUEST,
-        {"amount": "123.45", "currency": "CNY", "channel": "alipay", "key": "tap-1"},
+        {"amount": "123.45", "currency": "CNY", "channel": "ALIPAY", "key": "tap-1"},
         token=token_for("chen"),
     )
 
@@ -474,21 +474,20 @@ def test_a_distributor_requests_a_withdrawal_and_the_amount_is_held(
 @pytest.mark.parametrize(
     ("amount", "currency", "channel", "error"),
     [
-        ("-5.00", "CNY", "alipay", {"field": "amount", "code": "INVALID_AMOUNT"}),
-        ("0", "CNY", "alipay", {"field": "amount", "code": "INVALID_AMOUNT"}),
-        ("0.00", "CNY", "alipay", {"field": "amount", "code": "INVALID_AMOUNT"}),
-        ("12.345", "CNY", "alipay", {"field": "amount", "code": "INVALID_AMOUNT"}),
-        ("1e3", "CNY", "alipay", {"field": "amount", "code": "INVALID_AMOUNT"}),
-        ("NaN", "CNY", "alipay", {"field": "amount", "code": "INVALID_AMOUNT"}),
-        ("ten", "CNY", "alipay", {"field": "amount", "code": "INVALID_AMOUNT"}),
-        ("0.50", "CNY", "alipay", {"field": "amount", "code": "AMOUNT_TOO_LOW"}),
-        ("500.01", "CNY", "alipay", {"field": "amount", "code": "INSUFFICIENT_FUNDS"}),
-        ("60000.00", "CNY", "alipay", {"field": "amount", "code": "AMOUNT_TOO_HIGH"}),
-        ("10.00", "cny", "alipay", {"field": "currency", "code": "CURRENCY_NOT_SUPPORTED"}),
-        ("10.00", "USD", "alipay", {"field": "currency", "code": "WITHDRAWALS_DISABLED"}),
-        ("10.00", "CNY", "paypal", {"field": "channel", "code": "CHANNEL_NOT_OFFERED"}),
-        ("10.00", "CNY", "dummy", {"field": "channel", "code": "CHANNEL_NOT_OFFERED"}),
-        ("10.00", "CNY", "wechat", {"field": "channel", "code": "CHANNEL_NOT_CONFIGURED"}),
+        ("-5.00", "CNY", "ALIPAY", {"field": "amount", "code": "INVALID_AMOUNT"}),
+        ("0", "CNY", "ALIPAY", {"field": "amount", "code": "INVALID_AMOUNT"}),
+        ("0.00", "CNY", "ALIPAY", {"field": "amount", "code": "INVALID_AMOUNT"}),
+        ("12.345", "CNY", "ALIPAY", {"field": "amount", "code": "INVALID_AMOUNT"}),
+        ("1e3", "CNY", "ALIPAY", {"field": "amount", "code": "INVALID_AMOUNT"}),
+        ("NaN", "CNY", "ALIPAY", {"field": "amount", "code": "INVALID_AMOUNT"}),
+        ("ten", "CNY", "ALIPAY", {"field": "amount", "code": "INVALID_AMOUNT"}),
+        ("0.50", "CNY", "ALIPAY", {"field": "amount", "code": "AMOUNT_TOO_LOW"}),
+        ("500.01", "CNY", "ALIPAY", {"field": "amount", "code": "INSUFFICIENT_FUNDS"}),
+        ("60000.00", "CNY", "ALIPAY", {"field": "amount", "code": "AMOUNT_TOO_HIGH"}),
+        ("10.00", "cny", "ALIPAY", {"field": "currency", "code": "CURRENCY_NOT_SUPPORTED"}),
+        ("10.00", "USD", "ALIPAY", {"field": "currency", "code": "WITHDRAWALS_DISABLED"}),
+        ("10.00", "CNY", "DUMMY", {"field": "channel", "code": "CHANNEL_NOT_OFFERED"}),
+        ("10.00", "CNY", "WECHAT", {"field": "channel", "code": "CHANNEL_NOT_CONFIGURED"}),
     ],
 )
 def test_bad_requests_return_coded_errors_and_leave_the_ledger(
@@ -516,7 +515,7 @@ def test_only_a_distributor_requests_a_withdrawal(
     before = state(chen, wang)
 
     _, body = graphql(
-        REQUEST, {"amount": "10.00", "currency": "CNY", "channel": "alipay"}, token=token_for(role)
+        REQUEST, {"amount": "10.00", "currency": "CNY", "channel": "ALIPAY"}, token=token_for(role)
     )
 
     result = body["data"]["withdrawalRequest"]

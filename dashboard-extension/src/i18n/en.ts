@@ -45,7 +45,7 @@ export const en = {
   },
   bucket: { PENDING: "Pending", FROZEN: "Frozen", AVAILABLE: "Available", WITHDRAWING: "Withdrawing", PAID: "Paid" },
   commissionStatus: { PENDING: "Pending", FROZEN: "Frozen", AVAILABLE: "Available", WITHDRAWN: "Withdrawn", REVERSED: "Reversed" },
-  channel: { WECHAT: "WeChat Pay", ALIPAY: "Alipay", MANUAL: "Manual / bank" },
+  channel: { WECHAT: "WeChat Pay", ALIPAY: "Alipay", MANUAL: "Manual / bank", DUMMY: "Dummy (development only)" },
   overview: {
     title: "Programme overview",
     period: "Period",
@@ -175,6 +175,8 @@ export const en = {
     includeShipping: "Include shipping",
     includeTax: "Include tax",
     capShare: "Cap (% of the order base)",
+    capShareHint: "Empty: no cap",
+    noCap: "no cap",
     selfPurchase: "Pay commission on a distributor's own purchases",
     activityMode: "Inactive uplines",
     activityModes: { OFF: "Pay them anyway", SKIP: "Skip their level", PASS_UP: "Pass their share up" },

@@ -47,7 +47,7 @@ export const zh: Messages = {
   },
   bucket: { PENDING: "待结算", FROZEN: "冻结中", AVAILABLE: "可提现", WITHDRAWING: "提现中", PAID: "已打款" },
   commissionStatus: { PENDING: "待结算", FROZEN: "冻结中", AVAILABLE: "可提现", WITHDRAWN: "已提现", REVERSED: "已追回" },
-  channel: { WECHAT: "微信支付", ALIPAY: "支付宝", MANUAL: "人工 / 银行转账" },
+  channel: { WECHAT: "微信支付", ALIPAY: "支付宝", MANUAL: "人工 / 银行转账", DUMMY: "测试渠道（仅开发）" },
   overview: {
     title: "分销概览",
     period: "时间范围",
@@ -177,6 +177,8 @@ export const zh: Messages = {
     includeShipping: "包含运费",
     includeTax: "包含税费",
     capShare: "佣金上限（占订单计佣金额的 %）",
+    capShareHint: "留空：不设上限",
+    noCap: "不设上限",
     selfPurchase: "分销员自购也计算佣金",
     activityMode: "不活跃的上级",
     activityModes: { OFF: "照常发放", SKIP: "跳过该级", PASS_UP: "顺延给更上一级" },

@@ -97,6 +97,15 @@ describe("commission plan form", () => {
     });
   });
 
+  it("keeps a plan without a cap without one (the API's empty capShare)", () => {
+    const form = planToForm({ ...plan, capShare: "" });
+
+    expect(form.capShare).toBe("");
+    expect(validatePlanForm(form)).toEqual({});
+    expect(formToInput(form).capShare).toBe("");
+    expect(formToInput({ ...form, capShare: "40" }).capShare).toBe("0.4");
+  });
+
   it("refuses a cap below the sum of the level rates", () => {
     expect(validatePlanForm({ ...DEFAULT_PLAN_FORM, levels: ["20", "15"], capShare: "30" })).toEqual({
       capShare: "capBelowLevels",

@@ -18,7 +18,7 @@ export interface PlanForm {
   base: "NET" | "GROSS";
   includeShipping: boolean;
   includeTax: boolean;
-  capShare: string; // percent
+  capShare: string; // percent; "" for no cap
   selfPurchase: boolean;
   activityMode: "OFF" | "SKIP" | "PASS_UP";
   activityDays: string;
@@ -63,7 +63,7 @@ export function planToForm(plan: CommissionPlan | null | undefined): PlanForm {
     base: plan.base,
     includeShipping: plan.includeShipping,
     includeTax: plan.includeTax,
-    capShare: fractionToPercent(plan.capShare),
+    capShare: plan.capShare === "" ? "" : fractionToPercent(plan.capShare),
     selfPurchase: plan.selfPurchase,
     activityMode: plan.activityMode,
     activityDays: String(plan.activityDays),
@@ -95,7 +95,9 @@ export function validatePlanForm(form: PlanForm): PlanErrors {
       if (o.kind === "PERCENTAGE" ? !isPercent(o.value) : !isDecimal(o.value)) errors[`${group}.${i}.value`] = "value";
     });
   }
-  if (!isPercent(form.capShare)) errors.capShare = "percent";
+  if (form.capShare.trim() === "") {
+    // no cap: the level rates alone bound an order's commissions
+  } else if (!isPercent(form.capShare)) errors.capShare = "percent";
   else if (!errors.levels && form.levels.every(isPercent) && compareDecimal(sumDecimals(form.levels.map((l) => l.trim())), form.capShare.trim()) > 0) {
     errors.capShare = "capBelowLevels";
   }
@@ -127,7 +129,7 @@ export function formToInput(form: PlanForm) {
     base: form.base,
     includeShipping: form.includeShipping,
     includeTax: form.includeTax,
-    capShare: percentToFraction(form.capShare),
+    capShare: form.capShare.trim() === "" ? "" : percentToFraction(form.capShare),
     selfPurchase: form.selfPurchase,
     activityMode: form.activityMode,
     activityDays: Number(form.activityDays) || 0,

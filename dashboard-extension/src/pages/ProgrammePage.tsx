@@ -205,7 +205,7 @@ function PlanEditor({ active, grades, onSaved }: { active: CommissionPlan | null
             value={form.capShare}
             onChange={(event) => set({ capShare: event.target.value })}
             error={Boolean(err("capShare"))}
-            helperText={err("capShare")}
+            helperText={err("capShare") ?? t("programme.capShareHint")}
             endAdornment="%"
             data-testid="cap-share"
           />
@@ -349,7 +349,7 @@ function Versions({ plans, onActivated }: { plans: CommissionPlan[]; onActivated
                     .map((l) => `${t("programme.level", { level: l.level })} ${fractionToPercent(l.rate)}%`)
                     .join(" · ")}
                   <div className="muted">
-                    {t("programme.capShare")}: {fractionToPercent(plan.capShare)}% · {t("programme.freezeDays")}: {plan.freezeDays}
+                    {t("programme.capShare")}: {plan.capShare === "" ? t("programme.noCap") : `${fractionToPercent(plan.capShare)}%`} · {t("programme.freezeDays")}: {plan.freezeDays}
                   </div>
                 </td>
                 <td className="num">

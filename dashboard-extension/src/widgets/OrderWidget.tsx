@@ -85,7 +85,7 @@ export function OrderWidget() {
                           <tr key={commission.id}>
                             <td>{commission.level}</td>
                             <td>
-                              {commission.beneficiary.displayName || commission.beneficiary.code}
+                              {commission.beneficiary.displayName ? `${commission.beneficiary.displayName} (${commission.beneficiary.code})` : commission.beneficiary.code}
                               <div className="muted">{commission.reason}</div>
                             </td>
                             <td className="num">{rateLabel(commission.rate, commission.rateKind)}</td>

@@ -133,7 +133,7 @@ class Withdrawal(graphene.ObjectType):
 
     distributor = graphene.Field(Distributor, required=True)
     status = graphene.Field(WithdrawalStatusEnum, required=True)
-    channel = graphene.String(required=True, description="wechat, alipay, manual or dummy.")
+    channel = graphene.Field(PayoutChannelEnum, required=True)
     amount = graphene.Field(DistributionMoney, required=True, description="Gross: what was held.")
     fee = graphene.Field(DistributionMoney, required=True)
     net = graphene.Field(DistributionMoney, required=True, description="What the payee receives.")

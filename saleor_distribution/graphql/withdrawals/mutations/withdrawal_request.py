@@ -8,10 +8,11 @@ import graphene
 
 from saleor_distribution.core.money import Money
 from saleor_distribution.graphql.core.mutations import PermissionDenied, require_customer
-from saleor_distribution.graphql.core.results import refuse, run_mutation
+from saleor_distribution.graphql.core.results import enum_value, refuse, run_mutation
 from saleor_distribution.graphql.withdrawals.enums import WithdrawalErrorCode
 from saleor_distribution.graphql.withdrawals.mutations.results import WithdrawalMutationResult
 from saleor_distribution.graphql.withdrawals.resolvers import viewer_distributor
+from saleor_distribution.graphql.withdrawals.types import PayoutChannelEnum
 from saleor_distribution.network.models import Distributor
 from saleor_distribution.withdrawals import actions
 from saleor_distribution.withdrawals.error_codes import WithdrawalErrorCode as DomainCodes
@@ -56,7 +57,7 @@ class WithdrawalRequest(graphene.Mutation):
     class Arguments:
         amount = graphene.String(required=True, description='Gross amount, e.g. "100.00".')
         currency = graphene.String(required=True)
-        channel = graphene.String(required=True, description="wechat, alipay or manual.")
+        channel = PayoutChannelEnum(required=True)
         request_key = graphene.String(
             description="Your key for this request: asking again with it returns the first "
             "withdrawal (a double tap creates one)."
@@ -70,7 +71,7 @@ class WithdrawalRequest(graphene.Mutation):
         info: Any,
         amount: str,
         currency: str,
-        channel: str,
+        channel: Any,
         request_key: str | None = None,
     ) -> WithdrawalMutationResult:
         def body() -> dict[str, Any]:
@@ -82,7 +83,7 @@ class WithdrawalRequest(graphene.Mutation):
                 distributor.installation,
                 distributor,
                 amount=money,
-                channel=channel,
+                channel=enum_value(channel),
                 request_key=request_key or "",
             )
             withdrawal.refresh_from_db()  # an auto-approved one was submitted after commit
