@@ -52,7 +52,9 @@ APPROVE_MANY = """mutation($ids: [ID!]!) { withdrawalsApprove(ids: $ids) {
   withdrawals { id status } errors { field code message } } }"""
 REJECT = """mutation($id: ID!, $reason: String!) { withdrawalReject(id: $id, reason: $reason) {
   withdrawal { id status rejectionReason } errors { field code message } } }"""
-REQUEST = f"""mutation($amount: String!, $currency: String!, $channel: PayoutChannelEnum!, $key: String) {{
+REQUEST = f"""mutation(
+  $amount: String!, $currency: String!, $channel: PayoutChannelEnum!, $key: String
+) {{
   withdrawalRequest(amount: $amount, currency: $currency, channel: $channel, requestKey: $key) {{
   withdrawal {{ {ROW} }} errors {{ field code message }} }} }}"""
 SETTINGS_FIELDS = """wechatEnabled wechatMchId wechatAppId wechatConfigured alipayEnabled
