@@ -131,8 +131,13 @@ def bench_order_sync(installation, leaves: list[int], orders: int) -> dict[str, 
     from saleor_distribution.commissions.models import Commission, OrderRecord
     from saleor_distribution.ledger.models import LedgerEntry
     from saleor_distribution.network.models import Distributor
-    from saleor_distribution.webhooks.actions import dedupe_key, process_delivery
+    from saleor_distribution.webhooks.actions import (
+        dedupe_key,
+        process_deliveries,
+        process_delivery,
+    )
     from saleor_distribution.webhooks.models import InboxDelivery
+    from saleor_distribution.webhooks.tasks import BATCH_SIZE
     from tests.fixtures.engine import payload_of
 
     codes = dict(Distributor.objects.filter(pk__in=leaves).values_list("pk", "code"))
@@ -154,23 +159,42 @@ def bench_order_sync(installation, leaves: list[int], orders: int) -> dict[str, 
         batch_size=1000,
     )
     ids = [row.pk for row in rows]
-    for pk in ids[:WARMUP_ORDERS]:
+    warmup = ids[:WARMUP_ORDERS]
+    one_by_one, batched = ids[WARMUP_ORDERS::2], ids[WARMUP_ORDERS + 1 :: 2]
+    for pk in warmup:
         process_delivery(pk)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 
-    started, cpu_started = time.perf_counter(), time.process_time()
-    for pk in ids[WARMUP_ORDERS:]:
-        outcome = process_delivery(pk)
-        assert outcome and outcome.startswith("reconciled"), outcome
-    sync_seconds = time.perf_counter() - started
-    sync_cpu_seconds = time.process_time() - cpu_started
+    # Half the orders as the worker takes them (batches of BATCH_SIZE deliveries, one
+    # transaction each), half one by one (one transaction per delivery, as a retry does);
+    # interleaved in chunks so both see the same database.
+    timings = {"batched": [0.0, 0.0], "single": [0.0, 0.0]}
+    chunk = BATCH_SIZE * 4
+    for start in range(0, max(len(one_by_one), len(batched)), chunk):
+        t0, c0 = time.perf_counter(), time.process_time()
+        part = batched[start : start + chunk]
+        for b in range(0, len(part), BATCH_SIZE):
+            outcomes = process_deliveries(part[b : b + BATCH_SIZE])
+            assert all(o.startswith("reconciled") for o in outcomes.values()), outcomes
+            assert len(outcomes) == len(part[b : b + BATCH_SIZE])
+        t1, c1 = time.perf_counter(), time.process_time()
+        for pk in one_by_one[start : start + chunk]:
+            outcome = process_delivery(pk)
+            assert outcome and outcome.startswith("reconciled"), outcome
+        t2, c2 = time.perf_counter(), time.process_time()
+        timings["batched"][0] += t1 - t0
+        timings["batched"][1] += c1 - c0
+        timings["single"][0] += t2 - t1
+        timings["single"][1] += c2 - c1
     measured = OrderRecord.objects.filter(number__gte=str(10_000 + WARMUP_ORDERS))
     commissions = Commission.objects.filter(order__in=measured).count()
     assert commissions == orders * LINES_PER_ORDER * 3, commissions
 
-    # Plain INSERTs of the same rows, copied from what the sync wrote.
-    records = list(OrderRecord.objects.filter(number__gte=str(10_000 + WARMUP_ORDERS)))
+    # Plain INSERTs of the same rows, copied from what the batched sync wrote, in the same
+    # transactions (BATCH_SIZE orders each).
+    batched_numbers = [str(10_000 + WARMUP_ORDERS + 1 + 2 * i) for i in range(len(batched))]
+    records = list(OrderRecord.objects.filter(number__in=batched_numbers).order_by("pk"))
     by_order: dict[int, list[Commission]] = {}
     for c in Commission.objects.filter(order__in=records):
         by_order.setdefault(c.order_id, []).append(c)
@@ -178,32 +202,40 @@ def bench_order_sync(installation, leaves: list[int], orders: int) -> dict[str, 
     for e in LedgerEntry.objects.filter(reference_type="commission").iterator():
         entries.setdefault(e.reference_id, []).append(e)
     started = time.perf_counter()
-    for record in records:
-        original = record.pk
+    for b in range(0, len(records), BATCH_SIZE):
         with transaction.atomic():
-            record.pk = None
-            record.saleor_order_id = f"copy-{record.saleor_order_id}"
-            record.save(force_insert=True)
-            copies, copied_entries = [], []
-            for commission in by_order[original]:
-                for entry in entries[str(commission.pk)]:
-                    twin = copy.copy(entry)
-                    twin.pk = None
-                    twin.idempotency_key = f"copy:{entry.idempotency_key}"
-                    copied_entries.append(twin)
-                twin_commission = copy.copy(commission)
-                twin_commission.pk = None
-                twin_commission.order = record
-                copies.append(twin_commission)
+            copies, copied_entries, twins = [], [], []
+            for record in records[b : b + BATCH_SIZE]:
+                twin_record = copy.copy(record)
+                twin_record.pk = None
+                twin_record.saleor_order_id = f"copy-{record.saleor_order_id}"
+                twins.append((record.pk, twin_record))
+            OrderRecord.objects.bulk_create([t for _, t in twins])
+            for original, twin_record in twins:
+                for commission in by_order[original]:
+                    for entry in entries[str(commission.pk)]:
+                        twin = copy.copy(entry)
+                        twin.pk = None
+                        twin.idempotency_key = f"copy:{entry.idempotency_key}"
+                        copied_entries.append(twin)
+                    twin_commission = copy.copy(commission)
+                    twin_commission.pk = None
+                    twin_commission.order = twin_record
+                    copies.append(twin_commission)
             Commission.objects.bulk_create(copies)
             LedgerEntry.objects.bulk_create(copied_entries)
     insert_seconds = time.perf_counter() - started
+    sync_seconds, sync_cpu_seconds = timings["batched"]
+    single_seconds, single_cpu_seconds = timings["single"]
     return {
-        "sync_rate": orders / sync_seconds,
-        "insert_rate": orders / insert_seconds,
+        "sync_rate": len(batched) / sync_seconds,
+        "single_rate": len(one_by_one) / single_seconds,
+        "insert_rate": len(records) / insert_seconds,
         "sync_seconds": sync_seconds,
-        "sync_cpu_ms": 1000 * sync_cpu_seconds / orders,
+        "sync_cpu_ms": 1000 * sync_cpu_seconds / len(batched),
+        "single_cpu_ms": 1000 * single_cpu_seconds / len(one_by_one),
         "insert_seconds": insert_seconds,
+        "batch_size": BATCH_SIZE,
     }
 
 
@@ -343,13 +375,25 @@ def main() -> None:
     )
     rows = [
         (
-            "order sync, inbox -> ledger (1 process)",
+            f"order sync, inbox -> ledger (1 process, batches of {sync['batch_size']:.0f})",
             f"{sync['sync_rate']:,.0f} orders/s",
             ">= 200 orders/s",
             "yes" if sync["sync_rate"] >= 200 else "NO",
         ),
         ("  worker CPU per order (this process)", f"{sync['sync_cpu_ms']:.1f} ms", "", ""),
-        ("plain INSERTs of the same rows", f"{sync['insert_rate']:,.0f} orders/s", "", ""),
+        (
+            "order sync one delivery per transaction (retries)",
+            f"{sync['single_rate']:,.0f} orders/s",
+            "",
+            "",
+        ),
+        ("  worker CPU per order", f"{sync['single_cpu_ms']:.1f} ms", "", ""),
+        (
+            "plain INSERTs of the same rows, same transactions",
+            f"{sync['insert_rate']:,.0f} orders/s",
+            "",
+            "",
+        ),
         ("ratio sync / plain INSERTs", f"{ratio:.2f}", "", ""),
         (
             f"settle {settlement['settled']:,} matured commissions",

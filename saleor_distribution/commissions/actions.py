@@ -4,6 +4,7 @@ and settlement."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -31,7 +32,7 @@ from saleor_distribution.commissions.calculations import (
 from saleor_distribution.commissions.error_codes import CommissionErrorCode
 from saleor_distribution.commissions.lock_objects import (
     commissions_for_update,
-    order_record_for_update,
+    order_records_for_update,
 )
 from saleor_distribution.commissions.models import (
     BaseKind,
@@ -45,14 +46,18 @@ from saleor_distribution.commissions.models import (
     VoucherOwnership,
 )
 from saleor_distribution.core import audit
-from saleor_distribution.core.db import insert_returning_pks, insert_unless_conflicting
+from saleor_distribution.core.db import (
+    insert_returning_pks,
+    insert_unless_conflicting_many,
+    update_rows,
+)
 from saleor_distribution.core.money import Money, is_quantized
 from saleor_distribution.installations.models import Installation
 from saleor_distribution.ledger import actions as ledger
 from saleor_distribution.ledger.models import Account, Bucket, EntryCode, LedgerEntry
 from saleor_distribution.network import fetch as network_fetch
 from saleor_distribution.network.models import Distributor, DistributorStatus, Grade
-from saleor_distribution.reports.actions import record_order_sales
+from saleor_distribution.reports.actions import record_orders_sales
 from saleor_distribution.saleor import payloads
 
 logger = logging.getLogger(__name__)
@@ -361,15 +366,26 @@ def is_newer(order: payloads.Order, issued_at: datetime, record: OrderRecord) ->
     )
 
 
-def _lock_record(installation: Installation, saleor_order_id: str) -> OrderRecord:
-    record = order_record_for_update(installation.pk, saleor_order_id).first()
-    if record is None:
-        # A row this transaction inserts is invisible to, and so locked against, every other
-        # one until commit; a concurrent insert of the same order waits for us, then skips.
-        record = OrderRecord(installation=installation, saleor_order_id=saleor_order_id)
-        if not insert_unless_conflicting(record):
-            record = order_record_for_update(installation.pk, saleor_order_id).get()
-    return record
+def _lock_records(
+    installation: Installation, saleor_order_ids: list[str]
+) -> dict[str, OrderRecord]:
+    """The orders' records, locked, created for orders seen for the first time. A row this
+    transaction inserts is invisible to, and so locked against, every other one until
+    commit; a concurrent insert of the same order waits for us, then skips."""
+    found = {
+        r.saleor_order_id: r for r in order_records_for_update(installation.pk, saleor_order_ids)
+    }
+    missing = sorted(set(saleor_order_ids) - set(found))
+    if missing:
+        new = [OrderRecord(installation=installation, saleor_order_id=i) for i in missing]
+        for record in insert_unless_conflicting_many(new, "saleor_order_id"):
+            found[record.saleor_order_id] = record
+        raced = [i for i in missing if i not in found]
+        if raced:
+            found.update(
+                (r.saleor_order_id, r) for r in order_records_for_update(installation.pk, raced)
+            )
+    return found
 
 
 def _eligible_upline(
@@ -412,11 +428,12 @@ def _chain(
     installation: Installation,
     order: payloads.Order,
     distributor: Distributor | None,
+    upline: list[Distributor],
     rules: calculations.PlanRules,
 ) -> list[Beneficiary]:
     if distributor is None:
         return []
-    upline = network_fetch.ancestors(distributor) if rules.levels > 1 else []
+    upline = upline if rules.levels > 1 else []
     candidates = [Candidate(distributor.pk, distributor.grade_id, True)]
     candidates += _eligible_upline(installation, order, upline, buyer_of(order), rules)
     return calculations.select_chain(candidates, rules)
@@ -498,6 +515,15 @@ TRACKED_FIELDS = [
 UPDATED_FIELDS = [*TRACKED_FIELDS, "updated_at"]
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """An order as one delivery carried it."""
+
+    order: payloads.Order
+    issued_at: datetime
+    delivery_id: int | None = None
+
+
 def reconcile_order(
     installation: Installation,
     order: payloads.Order,
@@ -515,39 +541,88 @@ def reconcile_order(
     the target commissions are computed per line and level, and only the difference to
     what the ledger holds is posted, with keys derived from the order's snapshot version.
     """
-    if order.status == "DRAFT":
-        return "ignored: draft order"
+    return reconcile_orders(installation, [Snapshot(order, issued_at, delivery_id)])[0]
+
+
+def reconcile_orders(installation: Installation, snapshots: Sequence[Snapshot]) -> list[str]:
+    """`reconcile_order` for several snapshots, in one transaction, each statement covering
+    all of them (the order sync takes the inbox in batches: per order, the round trips and
+    the statement compilation cost more than the work). The outcome is the one of
+    reconciling them one by one in the given order: snapshots of one order are applied in
+    turn, in rounds of distinct orders. Returns one outcome per snapshot."""
+    outcomes: list[str] = [""] * len(snapshots)
+    rounds: list[list[int]] = []
+    seen: dict[str, int] = {}
+    for index, snapshot in enumerate(snapshots):
+        if snapshot.order.status == "DRAFT":
+            outcomes[index] = "ignored: draft order"
+            continue
+        turn = seen.get(snapshot.order.id, 0)
+        seen[snapshot.order.id] = turn + 1
+        if turn == len(rounds):
+            rounds.append([])
+        rounds[turn].append(index)
     # No savepoint when called inside the inbox's transaction: a failure rolls it all back.
     with transaction.atomic(savepoint=False):
-        record = _lock_record(installation, order.id)
-        if not is_newer(order, issued_at, record):
-            return f"ignored: order {order.number} has a newer snapshot (v{record.version})"
-        first = record.version == 0
+        for indices in rounds:
+            done = _reconcile_round(installation, [snapshots[i] for i in indices])
+            for i, outcome in zip(indices, done, strict=True):
+                outcomes[i] = outcome
+    return outcomes
+
+
+@dataclass
+class _Applying:
+    """One order of a round whose snapshot is newer than the record's."""
+
+    snapshot: Snapshot
+    record: OrderRecord
+    first: bool
+    rules: calculations.PlanRules
+    commissions: list[Commission]
+    chain: list[Beneficiary] = field(default_factory=list)
+    targets: list[TargetCommission] = field(default_factory=list)
+    facts: calculations.OrderFacts | None = None
+    entries: int = 0
+
+
+def _reconcile_round(installation: Installation, snapshots: list[Snapshot]) -> list[str]:
+    """Reconcile snapshots of distinct orders together (see `reconcile_orders`)."""
+    records = _lock_records(installation, [s.order.id for s in snapshots])
+    outcomes: list[str] = []
+    applying: list[_Applying] = []
+    active: PlanVersion | None = None
+    rules_of: dict[int, calculations.PlanRules] = {}
+    for snapshot in snapshots:
+        order, record = snapshot.order, records[snapshot.order.id]
+        if not is_newer(order, snapshot.issued_at, record):
+            outcomes.append(
+                f"ignored: order {order.number} has a newer snapshot (v{record.version})"
+            )
+            continue
+        outcomes.append("")
         if record.plan_version is None:
-            record.plan_version = active_plan_version(installation)
-        rules = record.plan_version.rules()
-        commissions = [] if first else list(commissions_for_update(record))
-        inputs = attribution_inputs(order)
-        settled = any(c.bucket == Bucket.AVAILABLE for c in commissions)
-        if first or (inputs != record.attribution_inputs and not settled):
-            found = attribute(installation, order, rules)
-            chain = _chain(installation, order, found.distributor, rules)
-            record.attributed_distributor = found.distributor
-            record.attribution_source = found.source
-            record.attribution_reason = found.reason
-            record.attribution_details = found.details
-            record.attribution_inputs = inputs
-            record.chain = [
-                {"level": b.level, "distributor": b.distributor_id, "grade": b.grade_id}
-                for b in chain
-            ]
-        else:
-            chain = [Beneficiary(c["level"], c["distributor"], c["grade"]) for c in record.chain]
+            active = active or active_plan_version(installation)
+            record.plan_version = active
+        version = record.plan_version
+        if version.pk not in rules_of:
+            rules_of[version.pk] = version.rules()
+        applying.append(
+            _Applying(snapshot, record, record.version == 0, rules_of[version.pk], [])
+        )
+    if not applying:
+        return outcomes
+    locked = commissions_for_update([a.record for a in applying if not a.first])
+    by_order: dict[int, list[Commission]] = {}
+    for commission in locked:
+        by_order.setdefault(commission.order_id, []).append(commission)
+    _attribute(installation, applying, by_order)
 
-        facts = calculations.order_facts(order, rules)
-        targets = calculations.compute_commissions(facts, chain, rules)
-        matures_at = calculations.maturity(facts, rules)
-
+    now = timezone.now()
+    for item in applying:
+        order, record = item.snapshot.order, item.record
+        item.facts = calculations.order_facts(order, item.rules)
+        item.targets = calculations.compute_commissions(item.facts, item.chain, item.rules)
         record.version += 1
         record.number = order.number
         record.currency = order.currency
@@ -558,79 +633,161 @@ def reconcile_order(
         record.customer_email = (order.user_email or "")[:254]
         record.saleor_created_at = order.created
         record.saleor_updated_at = order.updated_at
-        record.issued_at = issued_at
+        record.issued_at = item.snapshot.issued_at
         record.snapshot = order.model_dump(mode="json", by_alias=True)
-        record.snapshot_delivery_id = delivery_id
-        record.fulfilled_at = facts.fulfilled_at
-        record.matures_at = matures_at
-        now = timezone.now()
+        record.snapshot_delivery_id = item.snapshot.delivery_id
+        record.fulfilled_at = item.facts.fulfilled_at
+        record.matures_at = calculations.maturity(item.facts, item.rules)
         record.applied_at = now
 
-        entries = _reconcile_commissions(
-            installation, record, commissions, targets, facts, matures_at, now
+    _reconcile_commissions(installation, applying, now)
+    update_rows([a.record for a in applying], RECORD_FIELDS)
+    # The sales figures (reports, distributors sorted by sales) move with the orders.
+    record_orders_sales([(a.record, a.snapshot.order) for a in applying])
+
+    results = iter(applying)
+    for index, outcome in enumerate(outcomes):
+        if outcome:
+            continue
+        item = next(results)
+        order, record = item.snapshot.order, item.record
+        logger.info(
+            "Order reconciled",
+            extra={
+                "installation_id": installation.pk,
+                "order_id": order.id,
+                "snapshot_version": record.version,
+                "ledger_entries": item.entries,
+            },
         )
-        record.save()
-        # The sales figures (reports, distributors sorted by sales) move with the order.
-        record_order_sales(record, order)
-    logger.info(
-        "Order reconciled",
-        extra={
-            "installation_id": installation.pk,
-            "order_id": order.id,
-            "snapshot_version": record.version,
-            "ledger_entries": entries,
-        },
+        outcomes[index] = (
+            f"reconciled order {order.number} v{record.version} ({order.status}): "
+            f"{len(item.targets)} commissions, {item.entries} ledger entries"
+        )
+    return outcomes
+
+
+# What a reconciliation writes to the order's record (all but the keys and the creation).
+RECORD_FIELDS = [
+    "plan_version",
+    "version",
+    "number",
+    "currency",
+    "status",
+    "charge_status",
+    "is_paid",
+    "customer_saleor_id",
+    "customer_email",
+    "saleor_created_at",
+    "saleor_updated_at",
+    "issued_at",
+    "snapshot",
+    "snapshot_delivery_id",
+    "fulfilled_at",
+    "matures_at",
+    "applied_at",
+    "attributed_distributor",
+    "attribution_source",
+    "attribution_reason",
+    "attribution_details",
+    "attribution_inputs",
+    "chain",
+]
+
+
+def _attribute(
+    installation: Installation,
+    applying: list[_Applying],
+    commissions: dict[int, list[Commission]],
+) -> None:
+    """Set each order's chain: (re-)attributed when first seen, or when its attribution
+    inputs changed and none of its commissions has settled; else the chain it has. The
+    uplines of every attributed distributor are read in one query."""
+    attributing = []
+    due = []
+    for item in applying:
+        record = item.record
+        item.commissions = commissions.get(record.pk, [])
+        inputs = attribution_inputs(item.snapshot.order)
+        settled = any(c.bucket == Bucket.AVAILABLE for c in item.commissions)
+        if item.first or (inputs != record.attribution_inputs and not settled):
+            due.append((item, inputs))
+        else:
+            item.chain = [
+                Beneficiary(c["level"], c["distributor"], c["grade"]) for c in record.chain
+            ]
+    by_code = network_fetch.get_by_codes(
+        installation, [inputs["ref"] for _, inputs in due if inputs["ref"]]
     )
-    return (
-        f"reconciled order {order.number} v{record.version} ({order.status}): "
-        f"{len(targets)} commissions, {entries} ledger entries"
-    )
+    for item, inputs in due:
+        record = item.record
+        found = attribute(installation, item.snapshot.order, item.rules, by_code)
+        record.attributed_distributor = found.distributor
+        record.attribution_source = found.source
+        record.attribution_reason = found.reason
+        record.attribution_details = found.details
+        record.attribution_inputs = inputs
+        attributing.append((item, found.distributor))
+    sellers = [d for item, d in attributing if d is not None and item.rules.levels > 1]
+    uplines = network_fetch.ancestors_of_many(sellers, fields=network_fetch.CHAIN_FIELDS)
+    for item, distributor in attributing:
+        upline = uplines.get(distributor.pk, []) if distributor is not None else []
+        item.chain = _chain(installation, item.snapshot.order, distributor, upline, item.rules)
+        item.record.chain = [
+            {"level": b.level, "distributor": b.distributor_id, "grade": b.grade_id}
+            for b in item.chain
+        ]
 
 
 def _reconcile_commissions(
-    installation: Installation,
-    record: OrderRecord,
-    commissions: list[Commission],
-    targets: list[TargetCommission],
-    facts: calculations.OrderFacts,
-    matures_at: datetime | None,
-    now: datetime,
-) -> int:
-    existing = {(c.line_id, c.level, c.beneficiary_id): c for c in commissions}
-    by_key = {t.key: t for t in targets}
-    new_targets = [t for t in targets if t.key not in existing and t.gross_amount > 0]
-    involved = {(t.beneficiary_id, facts.currency) for t in new_targets}
-    changes: list[tuple[Commission, list[Move]]] = []
-    for key, commission in existing.items():
-        target = by_key.get(key)
-        amount = target.amount if target else Decimal(0)
-        bucket = calculations.target_bucket(facts, commission.bucket)
-        moves = calculations.moves_between(
-            Position(commission.bucket, commission.amount), Position(bucket, amount)
-        )
-        before = _row(commission)
-        if target is not None:
-            _apply_target(commission, target)
-        if moves:
-            involved.add((commission.beneficiary_id, commission.currency))
-        commission.amount = amount
-        commission.bucket = bucket
-        commission.state = _state(bucket, amount)
-        commission.matures_at = matures_at
-        if moves or _row(commission) != before:
-            commission.updated_at = now
-            changes.append((commission, moves))
+    installation: Installation, applying: list[_Applying], now: datetime
+) -> None:
+    """Bring each order's commissions to its targets, posting only the differences: one
+    lock of every account involved (in primary-key order), one insert of the new
+    commissions, one posting, one update of the changed ones."""
+    involved: set[tuple[int, str]] = set()
+    changes: list[tuple[_Applying, Commission, list[Move]]] = []
+    new: list[tuple[_Applying, TargetCommission]] = []
+    for item in applying:
+        facts = item.facts
+        assert facts is not None
+        matures_at = item.record.matures_at
+        existing = {(c.line_id, c.level, c.beneficiary_id): c for c in item.commissions}
+        by_key = {t.key: t for t in item.targets}
+        for wanted in item.targets:
+            if wanted.key not in existing and wanted.gross_amount > 0:
+                new.append((item, wanted))
+                involved.add((wanted.beneficiary_id, facts.currency))
+        for key, commission in existing.items():
+            target = by_key.get(key)
+            amount = target.amount if target else Decimal(0)
+            bucket = calculations.target_bucket(facts, commission.bucket)
+            moves = calculations.moves_between(
+                Position(commission.bucket, commission.amount), Position(bucket, amount)
+            )
+            before = _row(commission)
+            if target is not None:
+                _apply_target(commission, target)
+            if moves:
+                involved.add((commission.beneficiary_id, commission.currency))
+            commission.amount = amount
+            commission.bucket = bucket
+            commission.state = _state(bucket, amount)
+            commission.matures_at = matures_at
+            if moves or _row(commission) != before:
+                commission.updated_at = now
+                changes.append((item, commission, moves))
 
     accounts = ledger.lock_accounts(installation.pk, involved) if involved else {}
-    assert record.plan_version_id is not None, "targets come from a plan version"
-    plan_version_id: int = record.plan_version_id
-    created = []
-    for target in new_targets:
+    created: list[tuple[_Applying, Commission]] = []
+    for item, target in new:
+        facts = item.facts
+        assert facts is not None and item.record.plan_version_id is not None
         bucket = calculations.target_bucket(facts, None)
         commission = Commission(
             installation=installation,
-            order=record,
-            plan_version_id=plan_version_id,
+            order=item.record,
+            plan_version_id=item.record.plan_version_id,
             line_id=target.line_id,
             level=target.level,
             beneficiary_id=target.beneficiary_id,
@@ -639,31 +796,31 @@ def _reconcile_commissions(
             amount=target.amount,
             bucket=bucket,
             state=_state(bucket, target.amount),
-            matures_at=matures_at,
+            matures_at=item.record.matures_at,
             created_at=now,
             updated_at=now,
         )
         _apply_target(commission, target)
-        created.append(commission)
-    insert_returning_pks(created)
+        created.append((item, commission))
+    insert_returning_pks([c for _, c in created])
     postings: list[ledger.Posting] = []
-    for commission in created:
-        if commission.amount:
-            moves = [Move(None, commission.bucket, commission.amount)]
-            postings += _postings(
-                commission, moves, f"recon:{record.pk}:{commission.pk}:{record.version}"
-            )
-    for commission, moves in changes:
-        postings += _postings(
-            commission, moves, f"recon:{record.pk}:{commission.pk}:{record.version}"
+    moved = [(i, c, [Move(None, c.bucket, c.amount)]) for i, c in created if c.amount]
+    for item, commission, moves in [*moved, *changes]:
+        posting_key = f"recon:{item.record.pk}:{commission.pk}:{item.record.version}"
+        posted = _postings(commission, moves, posting_key)
+        item.entries += len(posted)
+        postings += posted
+    # The keys carry each order's new snapshot version, taken under the order's lock: they
+    # cannot exist yet.
+    for start in range(0, len(postings), ledger.MAX_POSTINGS):
+        ledger.post(
+            installation.pk,
+            postings[start : start + ledger.MAX_POSTINGS],
+            locked_accounts=accounts,
+            keys_are_new=True,
         )
-    if postings:
-        # The keys carry the order's new snapshot version, taken under the order's lock:
-        # they cannot exist yet.
-        ledger.post(installation.pk, postings, locked_accounts=accounts, keys_are_new=True)
     if changes:
-        Commission.objects.bulk_update([c for c, _ in changes], UPDATED_FIELDS)
-    return len(postings)
+        update_rows([c for _, c, _ in changes], UPDATED_FIELDS)
 
 
 # --- Settlement ------------------------------------------------------------------------

@@ -16,6 +16,7 @@ was this attributed to X".
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,7 +77,16 @@ def _judge(
     return True, f"distributor {distributor.code} is active"
 
 
-def attribute(installation: Installation, order: payloads.Order, rules: PlanRules) -> Attribution:
+def attribute(
+    installation: Installation,
+    order: payloads.Order,
+    rules: PlanRules,
+    by_code: Mapping[str, Distributor] | None = None,
+) -> Attribution:
+    """`by_code`: the distributors of the orders' referral codes, read beforehand by a
+    caller attributing many orders at once (`network_fetch.get_by_codes`: normalised code
+    → distributor; a code it lacks has no distributor). Without it, the code is looked up
+    here."""
     buyer = buyer_of(order)
     inputs = attribution_inputs(order)
     considered: list[dict[str, Any]] = []
@@ -124,7 +134,11 @@ def attribute(installation: Installation, order: payloads.Order, rules: PlanRule
         found = decide(
             AttributionSource.REF,
             ref,
-            network_fetch.get_by_code(installation, ref),
+            (
+                by_code.get(network_fetch.normalise_code(ref))
+                if by_code is not None
+                else network_fetch.get_by_code(installation, ref)
+            ),
             f"no distributor has the code {ref!r}",
             f"{REF_METADATA_KEY}={ref} in the order's metadata",
         )

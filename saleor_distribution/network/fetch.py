@@ -37,6 +37,15 @@ def get_by_code(installation: Installation, code: str) -> Distributor | None:
     return Distributor.objects.filter(installation=installation, code=normalise_code(code)).first()
 
 
+def get_by_codes(installation: Installation, codes: Iterable[str]) -> dict[str, Distributor]:
+    """The distributors owning these referral codes, by normalised code, in one query."""
+    normalised = {normalise_code(code) for code in codes if code and code.strip()}
+    if not normalised:
+        return {}
+    rows = Distributor.objects.filter(installation=installation, code__in=normalised)
+    return {row.code: row for row in rows}
+
+
 def get_for_user(installation: Installation, saleor_user_id: str) -> Distributor | None:
     return Distributor.objects.filter(
         installation=installation, saleor_user_id=saleor_user_id
@@ -97,14 +106,26 @@ def ancestors(
     return [by_id[i] for i in ids if i in by_id]
 
 
-def ancestors_of_many(distributors: Sequence[Distributor]) -> dict[int, list[Distributor]]:
-    """The uplines of several distributors (whole rows, nearest first), in one query."""
+def ancestors_of_many(
+    distributors: Sequence[Distributor], *, fields: Sequence[str] | None = None
+) -> dict[int, list[Distributor]]:
+    """The uplines of several distributors (nearest first), in one query: whole rows, or
+    only `fields` as in `ancestors`."""
     ids = {pk for distributor in distributors for pk in distributor.ancestor_ids}
     if not ids:
         return {distributor.pk: [] for distributor in distributors}
     installation_ids = {distributor.installation_id for distributor in distributors}
     assert len(installation_ids) == 1, "ancestors of one installation at a time"
-    by_id = Distributor.objects.filter(installation_id=installation_ids.pop()).in_bulk(ids)
+    installation_id = installation_ids.pop()
+    by_id: dict[int, Distributor]
+    if fields is None:
+        by_id = Distributor.objects.filter(installation_id=installation_id).in_bulk(ids)
+    else:
+        columns = ("id", *(field for field in fields if field not in ("id", "pk")))
+        rows = Distributor.objects.raw(
+            _select_by_ids(columns, len(ids)), [installation_id, *sorted(ids)]
+        )
+        by_id = {row.pk: row for row in rows}
     return {
         distributor.pk: [by_id[i] for i in distributor.ancestor_ids if i in by_id]
         for distributor in distributors

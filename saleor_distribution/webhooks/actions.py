@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from saleor_distribution.core.db import update_rows
 from saleor_distribution.installations.models import Installation
 from saleor_distribution.saleor.payloads import PayloadError
 from saleor_distribution.webhooks import dispatch, handlers
@@ -157,6 +159,45 @@ def process_delivery(delivery_id: int) -> str | None:
         extra={"delivery_id": delivery_id, "event": delivery.event, "outcome": outcome},
     )
     return outcome
+
+
+def process_deliveries(delivery_ids: Sequence[int]) -> dict[int, str]:
+    """`process_delivery` for several deliveries in one transaction, their order events
+    reconciled together (`handlers.handle_batch`): what a worker does with a batch of the
+    inbox. Deliveries already processed are skipped. Any error rolls the whole batch back
+    and is raised, recording nothing: the caller then processes each delivery on its own
+    (`process_delivery`), where a failure is recorded on its row and retried alone.
+    Returns the outcome per delivery processed."""
+    with transaction.atomic():
+        deliveries = list(
+            InboxDelivery.objects.select_for_update(of=("self",))
+            .select_related("installation")
+            .filter(pk__in=delivery_ids)
+            .exclude(status=DeliveryStatus.PROCESSED)
+            .order_by("pk")
+        )
+        if not deliveries:
+            return {}
+        outcomes = handlers.handle_batch(deliveries)
+        now = timezone.now()
+        for delivery, outcome in zip(deliveries, outcomes, strict=True):
+            delivery.status = DeliveryStatus.PROCESSED
+            delivery.attempts += 1
+            delivery.last_attempt_at = now
+            delivery.processed_at = now
+            delivery.outcome = outcome[:255]
+            delivery.last_error = ""
+        update_rows(deliveries, BATCH_UPDATED_FIELDS)
+    logger.info(
+        "Webhook deliveries processed",
+        extra={"count": len(deliveries), "first_delivery_id": deliveries[0].pk},
+    )
+    return {delivery.pk: delivery.outcome for delivery in deliveries}
+
+
+BATCH_UPDATED_FIELDS = [
+    "status", "attempts", "last_attempt_at", "processed_at", "outcome", "last_error"
+]
 
 
 def _record_failure(delivery_id: int, exc: BaseException, *, final: bool) -> None:

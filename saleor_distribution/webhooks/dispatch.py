@@ -3,9 +3,10 @@
 A webhook request must answer fast. Publishing one Celery message per delivery from the
 request costs more CPU than verifying and storing it, so a request only hands the delivery
 id to this process's batcher; one thread publishes a single `dispatch_inbox_deliveries`
-message for everything queued meanwhile, and a worker fans it out to one task per delivery
-(each with its own retries). Safe because the inbox row, not the message, is the truth:
-if this process dies with ids still queued, the sweep nudges them again
+message for everything queued meanwhile, and a worker splits it into batch tasks that
+process their deliveries together (`tasks.process_inbox_batch`; a failed batch falls back
+to one task per delivery, each with its own retries). Safe because the inbox row, not the
+message, is the truth: if this process dies with ids still queued, the sweep nudges them again
 (`actions.SWEEP_AFTER`). Written here because Celery has no client-side batching.
 """
 

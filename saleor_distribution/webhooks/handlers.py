@@ -8,7 +8,7 @@ The distribution engine plugs its handlers in here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -40,6 +40,48 @@ def reconcile_order(delivery: InboxDelivery) -> str:
     return commission_actions.reconcile_order(
         delivery.installation, event.order, issued_at=event.issued_at, delivery_id=delivery.pk
     )
+
+
+def reconcile_orders(deliveries: Sequence[InboxDelivery]) -> list[str]:
+    """`reconcile_order` for several order deliveries of one installation, reconciled
+    together (the order sync's batches); one outcome per delivery, in order."""
+    installation = deliveries[0].installation
+    assert all(d.installation_id == installation.pk for d in deliveries)
+    outcomes: list[str] = []
+    snapshots: list[commission_actions.Snapshot] = []
+    for delivery in deliveries:
+        event = payloads.parse_event(payloads.OrderEvent, delivery.body)
+        if event.order is None:
+            outcomes.append("ignored: the order no longer exists")
+            continue
+        outcomes.append("")
+        snapshots.append(commission_actions.Snapshot(event.order, event.issued_at, delivery.pk))
+    reconciled = iter(commission_actions.reconcile_orders(installation, snapshots))
+    return [outcome or next(reconciled) for outcome in outcomes]
+
+
+def handle_batch(deliveries: Sequence[InboxDelivery]) -> list[str]:
+    """Run the handlers of several deliveries, in the given order, inside the caller's
+    transaction: each run of consecutive order deliveries of one installation is
+    reconciled together, every other delivery by its own handler. One outcome each."""
+    outcomes: list[str] = []
+    run: list[InboxDelivery] = []
+
+    def flush() -> None:
+        if run:
+            outcomes.extend(reconcile_orders(run))
+            run.clear()
+
+    for delivery in deliveries:
+        if HANDLERS.get(delivery.event) is reconcile_order:
+            if run and run[0].installation_id != delivery.installation_id:
+                flush()
+            run.append(delivery)
+        else:
+            flush()
+            outcomes.append(handler_for(delivery.event)(delivery))
+    flush()
+    return outcomes
 
 
 def record_checkout(delivery: InboxDelivery) -> str:

@@ -40,12 +40,36 @@ def process_inbox_delivery(self, delivery_id: int) -> str | None:
         raise self.retry(exc=exc, countdown=countdown) from exc
 
 
+# Deliveries per batch task: enough that a batch's statements, round trips and commit are
+# shared by many orders, few enough that several workers share a burst.
+BATCH_SIZE = 25
+
+
+@shared_task(acks_late=True)
+def process_inbox_batch(delivery_ids: list[int]) -> int:
+    """Process deliveries together, in one transaction (`actions.process_deliveries`). If
+    the batch fails (a bad payload, a deadlock with another batch, a bug), nothing of it
+    was kept: each delivery goes to its own task, which records its own error and retries
+    with backoff, so one bad delivery never holds the others back."""
+    try:
+        return len(actions.process_deliveries(delivery_ids))
+    except Exception:
+        logger.warning(
+            "Inbox batch failed; processing its deliveries one by one",
+            exc_info=True,
+            extra={"count": len(delivery_ids)},
+        )
+        for delivery_id in delivery_ids:
+            process_inbox_delivery.delay(delivery_id)
+        return 0
+
+
 @shared_task
 def dispatch_inbox_deliveries(delivery_ids: list[int]) -> int:
-    """Fan a batch of stored deliveries out to one task each (see `dispatch`): each keeps
-    its own retries and backoff, and many workers share the batch."""
-    for delivery_id in delivery_ids:
-        process_inbox_delivery.delay(delivery_id)
+    """Split the deliveries stored in one burst (see `dispatch`) into batch tasks, which
+    several workers share."""
+    for start in range(0, len(delivery_ids), BATCH_SIZE):
+        process_inbox_batch.delay(delivery_ids[start : start + BATCH_SIZE])
     return len(delivery_ids)
 
 

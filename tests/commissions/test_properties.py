@@ -27,6 +27,7 @@ from saleor_distribution.installations.models import Installation
 from saleor_distribution.ledger.fetch import accounts_out_of_balance
 from saleor_distribution.ledger.models import Account
 from saleor_distribution.network import actions as network_actions
+from saleor_distribution.reports.models import DistributorSales
 from saleor_distribution.saleor import payloads
 from tests.fixtures.engine import dump, money, order_line, payload_of, set_ref
 
@@ -161,15 +162,38 @@ def _setup(
     )
 
 
-def _apply(installation: Installation, deliveries: list[dict[str, Any]]) -> None:
+def _another_installation(name: str) -> Installation:
+    return Installation.objects.create(
+        saleor_api_url=f"https://{name}.example.com/graphql/",
+        app_id=f"app-{name}",
+        auth_token="t",
+        jwks={},
+        jwks_fetched_at=timezone.now(),
+    )
+
+
+def _apply(
+    installation: Installation, deliveries: list[dict[str, Any]], batches: list[int] | None = None
+) -> None:
+    """One by one, or (`batches`: their sizes) together, as the worker takes the inbox."""
+    snapshots = []
     for payload in deliveries:
         event = payloads.parse_event(payloads.OrderEvent, dump(payload))
         assert event.order is not None
-        commission_actions.reconcile_order(installation, event.order, issued_at=event.issued_at)
+        snapshots.append(commission_actions.Snapshot(event.order, event.issued_at))
+    if batches is None:
+        for s in snapshots:
+            commission_actions.reconcile_order(installation, s.order, issued_at=s.issued_at)
+    else:
+        start = 0
+        for size in [*batches, len(snapshots)]:
+            if start < len(snapshots):
+                commission_actions.reconcile_orders(installation, snapshots[start : start + size])
+                start += size
     commission_actions.settle_matured_commissions(now=T0 + timedelta(days=60))
 
 
-def _state(installation: Installation) -> tuple[list[tuple], list[tuple]]:
+def _state(installation: Installation) -> tuple[list[tuple], list[tuple], list[tuple]]:
     """What holds money. A commission at zero is history whose existence depends on the
     path (a line edited down until its commission rounds to 0 keeps its reversed row; seen
     first at that size, it never had one), so only commissions holding money are compared."""
@@ -191,8 +215,15 @@ def _state(installation: Installation) -> tuple[list[tuple], list[tuple]]:
         (a.distributor.code, a.pending, a.frozen, a.available, a.withdrawing, a.paid)
         for a in Account.objects.filter(installation=installation).select_related("distributor")
     )
+    # The sales totals the reports and the "sorted by sales" list read.
+    sales = sorted(
+        (row.distributor.code, row.currency, row.amount, row.order_count)
+        for row in DistributorSales.objects.filter(installation=installation)
+        .exclude(order_count=0, amount=0)
+        .select_related("distributor")
+    )
     # Likewise an account is opened by its first commission, on whichever path.
-    return commissions, [a for a in accounts if any(a[1:])]
+    return commissions, [a for a in accounts if any(a[1:])], sales
 
 
 def _check_invariants(installation: Installation, cap: str | None) -> None:
@@ -247,20 +278,20 @@ def test_shuffled_and_duplicated_deliveries_converge_and_keep_the_invariants(
     shuffled = data.draw(st.permutations(in_order + duplicates))
 
     with transaction.atomic():
-        other = Installation.objects.create(
-            saleor_api_url="https://other.example.com/graphql/",
-            app_id="QXBwOjI=",
-            auth_token="t",
-            jwks={},
-            jwks_fetched_at=timezone.now(),
-        )
-        _setup(installation, rates, cap, product_rate)
-        _setup(other, rates, cap, product_rate)
+        other, batched = _another_installation("other"), _another_installation("batched")
+        for shop in (installation, other, batched):
+            _setup(shop, rates, cap, product_rate)
+        batches = data.draw(st.lists(st.integers(min_value=1, max_value=8), max_size=6))
 
         _apply(installation, in_order)
         _apply(other, shuffled)
+        # The same shuffled, duplicated deliveries, reconciled in batches of random sizes
+        # (snapshots of one order often share a batch).
+        _apply(batched, shuffled, batches)
 
         assert _state(other) == _state(installation)
+        assert _state(batched) == _state(installation)
         _check_invariants(installation, cap)
         _check_invariants(other, cap)
+        _check_invariants(batched, cap)
         transaction.set_rollback(True)
