@@ -73,6 +73,9 @@ WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
 # Refuse deliveries whose `issuedAt` is older than this (0 turns the check off). Saleor keeps
 # payloads 14 days for manual re-sends, so the default leaves a day beyond that.
 WEBHOOK_MAX_AGE_SECONDS = env.int("WEBHOOK_MAX_AGE_SECONDS", default=15 * 24 * 3600)
+# An installation whose delivery verified is kept this long per process, so the next
+# deliveries skip reading it (0 turns this off; see installations/cache.py).
+WEBHOOK_INSTALLATION_CACHE_SECONDS = env.int("WEBHOOK_INSTALLATION_CACHE_SECONDS", default=5)
 # An unknown `kid` refetches the JWKS at most once per this many seconds per installation.
 JWKS_REFETCH_MIN_INTERVAL_SECONDS = env.int("JWKS_REFETCH_MIN_INTERVAL_SECONDS", default=30)
 # Outbound HTTP (Saleor API, JWKS): connect and read timeouts, retries on network errors and 5xx.

@@ -7,3 +7,17 @@ pytest_plugins = [
     "tests.fixtures.withdrawals",
     "tests.fixtures.api",
 ]
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _fresh_installation_cache():
+    """Each test builds its own installations (same URLs, new rows): start every test, as a
+    new process would, with no installation kept from an earlier one."""
+    from saleor_distribution.installations import cache
+
+    cache.forget_all()
+    yield
+    cache.forget_all()

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from saleor_distribution.core.secrets import Secret
+from saleor_distribution.installations import cache as recent
 from saleor_distribution.installations.error_codes import InstallationErrorCode
 from saleor_distribution.installations.models import Installation, InstallationStatus
 from saleor_distribution.saleor.client import SaleorClient, SaleorError
@@ -110,6 +111,7 @@ def register_installation(
             installation.removed_at = None
             installation.removal_reason = ""
             installation.save()
+    recent.forget_all()
     logger.info(
         "Installation registered",
         extra={
@@ -136,6 +138,7 @@ def mark_installation_removed(
         status=InstallationStatus.REMOVED, removed_at=timezone.now(), removal_reason=reason[:255]
     )
     if changed:
+        recent.forget_all()
         logger.info(
             "Installation removed", extra={"installation_id": installation_id, "reason": reason}
         )
@@ -161,6 +164,7 @@ def refetch_jwks(installation: Installation) -> dict[str, Any] | None:
         logger.warning("JWKS refetch failed", extra={"installation_id": installation.pk})
         return None
     Installation.objects.filter(pk=installation.pk).update(jwks=jwks)
+    recent.forget_all()
     installation.jwks = jwks
     installation.jwks_fetched_at = now
     logger.info("JWKS refetched", extra={"installation_id": installation.pk})

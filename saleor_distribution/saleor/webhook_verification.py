@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from saleor_distribution.installations import cache as recent
 from saleor_distribution.installations.actions import refetch_jwks
 from saleor_distribution.installations.models import Installation, InstallationStatus
 from saleor_distribution.saleor import jws, payloads
@@ -85,6 +86,13 @@ def _verify(
         raise DeliveryRejected(400, "event_mismatch", "Saleor-Event does not match the endpoint")
     if not saleor_api_url:
         raise DeliveryRejected(400, "invalid_request", "Saleor-Api-Url is missing")
+    installation = recent.get(saleor_api_url)
+    if installation is not None:
+        try:
+            return _verify_for(installation, event, event_slug, signature, body)
+        except DeliveryRejected:
+            # The kept copy may be stale (a rotated key, a reinstall): decide on a fresh read.
+            recent.forget_all()
     try:
         # Verification never needs the app token: leave it encrypted in the row.
         installation = Installation.objects.defer("auth_token").get(saleor_api_url=saleor_api_url)
@@ -92,6 +100,14 @@ def _verify(
         raise DeliveryRejected(
             401, "unknown_installation", "This Saleor has not installed the app"
         ) from exc
+    verified = _verify_for(installation, event, event_slug, signature, body)
+    recent.remember(installation)
+    return verified
+
+
+def _verify_for(
+    installation: Installation, event: str, event_slug: str, signature: str | None, body: bytes
+) -> VerifiedDelivery:
     if installation.status != InstallationStatus.ACTIVE:
         raise DeliveryRejected(410, "installation_removed", "The app was removed from this Saleor")
     if not signature:

@@ -5,16 +5,15 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from saleor_distribution.core.db import update_rows
+from saleor_distribution.core.db import insert_unless_conflicting_many, update_rows
 from saleor_distribution.installations.models import Installation
 from saleor_distribution.saleor.payloads import PayloadError
 from saleor_distribution.webhooks import dispatch, handlers
@@ -67,32 +66,23 @@ def store_delivery(
     posted concurrently) is not stored again and schedules nothing.
     """
     key = dedupe_key(event, body)
-    try:
-        with _savepoint_if_nested():
-            delivery = InboxDelivery.objects.create(
-                installation=installation,
-                event=event,
-                saleor_object_id=saleor_object_id[:255],
-                issued_at=issued_at,
-                body=body.decode("utf-8"),
-                headers={name: headers[name] for name in STORED_HEADERS if name in headers},
-                dedupe_key=key,
-            )
-    except IntegrityError:
+    delivery = InboxDelivery(
+        installation=installation,
+        event=event,
+        saleor_object_id=saleor_object_id[:255],
+        issued_at=issued_at,
+        body=body.decode("utf-8"),
+        headers={name: headers[name] for name in STORED_HEADERS if name in headers},
+        dedupe_key=key,
+    )
+    # One statement whatever happens (ON CONFLICT DO NOTHING): no savepoint, no
+    # IntegrityError to recover from, and no ORM compilation on the webhook's hot path.
+    if not insert_unless_conflicting_many([delivery], "dedupe_key"):
         existing = InboxDelivery.objects.only("pk").get(installation=installation, dedupe_key=key)
         return StoredDelivery(existing.pk, created=False)
     # Once the row is committed: at once in autocommit, else when the caller's transaction is.
     transaction.on_commit(partial(_nudge_after_store, delivery.pk))
     return StoredDelivery(delivery.pk, created=True)
-
-
-def _savepoint_if_nested() -> AbstractContextManager[object]:
-    """One INSERT is atomic on its own. Only inside a caller's transaction is a savepoint
-    needed, so that a duplicate does not abort that transaction; outside one, BEGIN and
-    COMMIT would be two more database round trips on every webhook."""
-    if transaction.get_connection().in_atomic_block:
-        return transaction.atomic()
-    return nullcontext()
 
 
 def _enqueue(delivery_id: int) -> None:
