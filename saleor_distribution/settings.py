@@ -173,6 +173,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "saleor_distribution.commissions.tasks.settle_matured_commissions",
         "schedule": 600.0,
     },
+    "network-upgrade-grades": {
+        "task": "saleor_distribution.network.tasks.upgrade_grades",
+        "schedule": 600.0,
+    },
     "withdrawals-poll-payouts": {
         "task": "saleor_distribution.withdrawals.tasks.poll_payouts",
         "schedule": 60.0,

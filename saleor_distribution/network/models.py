@@ -20,22 +20,50 @@ class DistributorStatus(models.TextChoices):
 
 class Grade(models.Model):
     """A distributor level (分销等级). Higher `rank` is a higher grade; commission plans may
-    set rates per grade, and upgrade rules move distributors up."""
+    set rates per grade, and upgrade rules move distributors up.
+
+    The upgrade targets (升级条件) are what a distributor must reach to hold the grade: their
+    own paid sales in one currency (`DistributorSales`: orders attributed to them), their
+    direct recruits (`direct_count`) and their whole team (`team_size`). A target left empty
+    (no currency; null counts) is not required. With `auto_upgrade`, `network.grades` moves
+    every active distributor who meets every target of the grade up to it (never down); a
+    grade with no target at all is only ever given by staff.
+    """
 
     installation = models.ForeignKey(Installation, on_delete=models.PROTECT, related_name="+")
     name = models.CharField(max_length=64)
     rank = models.PositiveIntegerField(default=0)
+    # Sales target: `min_sales_currency` "" means none (as the joining spend threshold).
+    min_sales_amount = models.DecimalField(max_digits=20, decimal_places=3, default=Decimal(0))
+    min_sales_currency = models.CharField(max_length=3, blank=True)
+    min_direct_count = models.PositiveIntegerField(null=True, blank=True)
+    min_team_size = models.PositiveIntegerField(null=True, blank=True)
+    auto_upgrade = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=("installation", "name"), name="network_grade_unique_name"
             ),
+            models.UniqueConstraint(
+                fields=("installation", "rank"), name="network_grade_unique_rank"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_sales_amount__gte=0), name="network_grade_min_sales_not_negative"
+            ),
         ]
         ordering = ("rank", "pk")
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def has_targets(self) -> bool:
+        return bool(
+            self.min_sales_currency
+            or self.min_direct_count is not None
+            or self.min_team_size is not None
+        )
 
 
 class Distributor(models.Model):
