@@ -27,7 +27,12 @@ from saleor_distribution.core.models import ActorType, AuditEvent
 from saleor_distribution.core.money import check_currency
 from saleor_distribution.installations.models import Installation
 from saleor_distribution.network.error_codes import NetworkErrorCode
-from saleor_distribution.network.models import Distributor, DistributorStatus, Grade
+from saleor_distribution.network.models import (
+    GRADE_NAME_MAX_LENGTH,
+    Distributor,
+    DistributorStatus,
+    Grade,
+)
 from saleor_distribution.reports.models import DistributorSales
 
 logger = logging.getLogger(__name__)
@@ -41,7 +46,6 @@ GRADE_FIELDS = (
     "min_team_size",
     "auto_upgrade",
 )
-NAME_MAX_LENGTH = Grade._meta.get_field("name").max_length
 # Ranks and counts are PostgreSQL integers.
 MAX_WHOLE = 2**31 - 1
 MAX_SALES_AMOUNT = Decimal("1e17")
@@ -162,9 +166,10 @@ def _validate(grade: Grade) -> None:
     errors: dict[str, ValidationError] = {}
     invalid, target = NetworkErrorCode.INVALID_GRADE, NetworkErrorCode.INVALID_GRADE_TARGET
     grade.name = grade.name.strip() if isinstance(grade.name, str) else grade.name
-    if not isinstance(grade.name, str) or not grade.name or len(grade.name) > NAME_MAX_LENGTH:
+    longest = GRADE_NAME_MAX_LENGTH
+    if not isinstance(grade.name, str) or not grade.name or len(grade.name) > longest:
         errors["name"] = ValidationError(
-            f"A grade needs a name of at most {NAME_MAX_LENGTH} characters.", code=invalid.value
+            f"A grade needs a name of at most {longest} characters.", code=invalid.value
         )
     if not _whole(grade.rank):
         errors["rank"] = ValidationError("The rank is a whole number, 0 or more.",
@@ -247,7 +252,8 @@ class GradeProgress:
 
 def next_grade(grades: Iterable[Grade], current: Grade | None) -> Grade | None:
     """The lowest grade ranked above `current` (for no grade: the lowest grade), if any."""
-    above = [g for g in grades if current is None or g.rank > current.rank]
+    floor = -1 if current is None else current.rank
+    above = [g for g in grades if g.rank is not None and g.rank > floor]
     return min(above, key=lambda g: g.rank, default=None)
 
 

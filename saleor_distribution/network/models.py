@@ -9,6 +9,7 @@ from django.utils import timezone
 from saleor_distribution.installations.models import Installation
 
 PATH_MAX_LENGTH = 2048
+GRADE_NAME_MAX_LENGTH = 64
 
 
 class DistributorStatus(models.TextChoices):
@@ -31,7 +32,7 @@ class Grade(models.Model):
     """
 
     installation = models.ForeignKey(Installation, on_delete=models.PROTECT, related_name="+")
-    name = models.CharField(max_length=64)
+    name = models.CharField(max_length=GRADE_NAME_MAX_LENGTH)
     rank = models.PositiveIntegerField(default=0)
     # Sales target: `min_sales_currency` "" means none (as the joining spend threshold).
     min_sales_amount = models.DecimalField(max_digits=20, decimal_places=3, default=Decimal(0))

@@ -12,7 +12,7 @@ from saleor_distribution.core.money import Money
 from saleor_distribution.ledger import actions as ledger
 from saleor_distribution.ledger.models import Bucket
 from saleor_distribution.network import actions
-from saleor_distribution.network.models import DistributorStatus
+from saleor_distribution.network.models import DistributorStatus, Grade
 from tests.fixtures.api import configure_links, gid
 from tests.fixtures.network import STAFF_ID
 
@@ -141,6 +141,8 @@ def _query_count(graphql, token, first):
                                sortBy: {{field: SALES, direction: DESC}}) {{
         totalCount edges {{ node {{ {ROW} uplines {{ code }} balances {{ currency }}
         teamCountByDepth {{ depth count }}
+        nextGrade {{ grade {{ name minSales {{ amount }} }} met
+                    targets {{ target met currentSales {{ amount }} currentCount }} }}
         referralLinks {{ url clicks orders }}
         team(first: 3) {{ totalCount edges {{ node {{
             code grade {{ name }} sales {{ amount }} team(first: 2, depth: 2) {{ totalCount }}
@@ -156,8 +158,12 @@ def _query_count(graphql, token, first):
 def test_list_pages_cost_the_same_queries_for_5_or_100_rows(
     graphql, staff_token, make_seller, make_grade, sell, installation
 ):
-    # Given 100 roots (every other one gold), each with a recruit who has a recruit
+    # Given 100 roots (every other one gold), each with a recruit who has a recruit, and
+    # platinum above gold (a sales target: progress reads sales)
     gold = make_grade("gold")
+    Grade.objects.create(installation=installation, name="platinum", rank=2,
+                         min_sales_amount=Decimal("50"), min_sales_currency="CNY",
+                         min_team_size=1, auto_upgrade=True)
     roots = [make_seller(f"ROOT{n:03d}", grade=gold if n % 2 else None) for n in range(100)]
     for n, root in enumerate(roots):
         make_seller(f"G{n:03d}X", parent=make_seller(f"K{n:03d}X", parent=root, grade=gold))

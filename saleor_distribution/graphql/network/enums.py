@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import graphene
 
-from saleor_distribution.network import models
+from saleor_distribution.network import grades, models
 
 
 class DistributorStatusEnum(graphene.Enum):
@@ -23,4 +23,18 @@ class JoiningModeEnum(graphene.Enum):
             "OPEN": "Anyone who applies is active at once.",
             "APPROVAL": "Applications wait for staff.",
             "SPEND_THRESHOLD": "Active once the customer's paid spend reaches a sum.",
+        }[self.name]
+
+
+class GradeTargetEnum(graphene.Enum):
+    SALES = grades.SALES
+    DIRECT_COUNT = grades.DIRECT_COUNT
+    TEAM_SIZE = grades.TEAM_SIZE
+
+    @property
+    def description(self) -> str:
+        return {
+            "SALES": "The distributor's own paid sales, in the target's currency.",
+            "DIRECT_COUNT": "Direct recruits.",
+            "TEAM_SIZE": "Everyone below the distributor, at any depth.",
         }[self.name]

@@ -21,6 +21,9 @@ from saleor_distribution.graphql.network.mutations.distributor_set_grade import 
     DistributorSetGrade,
 )
 from saleor_distribution.graphql.network.mutations.distributor_suspend import DistributorSuspend
+from saleor_distribution.graphql.network.mutations.grade_create import GradeCreate
+from saleor_distribution.graphql.network.mutations.grade_delete import GradeDelete
+from saleor_distribution.graphql.network.mutations.grade_update import GradeUpdate
 from saleor_distribution.graphql.network.mutations.programme_settings_update import (
     ProgrammeSettingsUpdate,
 )
@@ -193,6 +196,9 @@ class NetworkMutations(graphene.ObjectType):
     distributor_reinstate = DistributorReinstate.Field()
     distributor_set_grade = DistributorSetGrade.Field()
     distributor_move = DistributorMove.Field()
+    grade_create = GradeCreate.Field()
+    grade_update = GradeUpdate.Field()
+    grade_delete = GradeDelete.Field()
     programme_settings_update = ProgrammeSettingsUpdate.Field()
     distributor_apply = DistributorApply.Field()
     referral_link_create = ReferralLinkCreate.Field()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import graphene
@@ -27,7 +28,11 @@ from saleor_distribution.graphql.network.dataloaders import (
     default_currency,
     grades_of,
 )
-from saleor_distribution.graphql.network.enums import DistributorStatusEnum, JoiningModeEnum
+from saleor_distribution.graphql.network.enums import (
+    DistributorStatusEnum,
+    GradeTargetEnum,
+    JoiningModeEnum,
+)
 from saleor_distribution.graphql.network.money_fields import money_fields
 from saleor_distribution.graphql.network.resolvers import (
     Access,
@@ -35,7 +40,7 @@ from saleor_distribution.graphql.network.resolvers import (
     mask_email,
     sees_money,
 )
-from saleor_distribution.network import fetch, models
+from saleor_distribution.network import fetch, grades, models
 
 # How far below a distributor `team(depth:)` may look (paths hold about 200 levels).
 MAX_TEAM_DEPTH = 200
@@ -61,10 +66,31 @@ class Grade(graphene.ObjectType):
 
     name = graphene.String(required=True)
     rank = graphene.Int(required=True)
+    min_sales = graphene.Field(
+        DistributionMoney,
+        description="Upgrade target: the distributor's own paid sales (null: not required).",
+    )
+    min_direct_count = graphene.Int(
+        description="Upgrade target: direct recruits (null: not required)."
+    )
+    min_team_size = graphene.Int(
+        description="Upgrade target: everyone below, at any depth (null: not required)."
+    )
+    auto_upgrade = graphene.Boolean(
+        required=True,
+        description="Distributors who meet every target are moved up to this grade "
+        "(every 10 minutes; never down). A grade without targets is given by staff only.",
+    )
 
     @classmethod
     def is_type_of(cls, root: Any, info: Any) -> bool:
         return isinstance(root, models.Grade)
+
+    @staticmethod
+    def resolve_min_sales(root: models.Grade, info: Any) -> dict[str, Any] | None:
+        if not root.min_sales_currency:
+            return None
+        return DistributionMoney.from_amount(root.min_sales_amount, root.min_sales_currency)
 
     @classmethod
     def get_node(cls, info: Any, id: str) -> models.Grade | None:
@@ -74,6 +100,47 @@ class Grade(graphene.ObjectType):
         if not viewer.has_permission(MANAGE_USERS) or not id.isdigit():
             return None
         return models.Grade.objects.filter(installation=viewer.installation, pk=id).first()
+
+
+class GradeTargetProgress(graphene.ObjectType):
+    """One upgrade target of a grade: what it requires and where the distributor is. Sales
+    targets fill the sales fields, the others the count fields."""
+
+    target = graphene.Field(GradeTargetEnum, required=True)
+    met = graphene.Boolean(required=True)
+    required_sales = graphene.Field(DistributionMoney)
+    current_sales = graphene.Field(DistributionMoney)
+    required_count = graphene.Int()
+    current_count = graphene.Int()
+
+    @staticmethod
+    def from_progress(progress: grades.TargetProgress) -> dict[str, Any]:
+        if progress.target == grades.SALES:
+            assert isinstance(progress.required, Decimal) and isinstance(progress.current, Decimal)
+            return {
+                "target": progress.target,
+                "met": progress.met,
+                "required_sales": DistributionMoney.from_amount(
+                    progress.required, progress.currency
+                ),
+                "current_sales": DistributionMoney.from_amount(progress.current, progress.currency),
+            }
+        return {
+            "target": progress.target,
+            "met": progress.met,
+            "required_count": progress.required,
+            "current_count": progress.current,
+        }
+
+
+class GradeProgress(graphene.ObjectType):
+    """The next grade (the lowest ranked above the distributor's) and each of its targets."""
+
+    grade = graphene.Field(Grade, required=True)
+    met = graphene.Boolean(
+        required=True, description="Every target is met (false for a grade without targets)."
+    )
+    targets = graphene.List(graphene.NonNull(GradeTargetProgress), required=True)
 
 
 class TeamDepthCount(graphene.ObjectType):
@@ -115,6 +182,11 @@ class Distributor(MoneyFields, graphene.ObjectType):  # type: ignore[misc, valid
     email = graphene.String(required=True)
     user_id = graphene.ID(required=True, description="The Saleor user's id.")
     grade = graphene.Field(Grade)
+    next_grade = graphene.Field(
+        GradeProgress,
+        description="The next grade's targets and the progress towards them (null at the top; "
+        "the distributor themself and staff only).",
+    )
     parent = graphene.Field(lambda: Distributor, description="The upline (上级).")
     sponsor = graphene.Field(
         DistributorCard, description="The upline's public card (for the distributor)."
@@ -182,6 +254,29 @@ class Distributor(MoneyFields, graphene.ObjectType):  # type: ignore[misc, valid
     @staticmethod
     def resolve_grade(root: models.Distributor, info: Any) -> models.Grade | None:
         return grades_of(info).get(root.grade_id) if root.grade_id else None
+
+    @staticmethod
+    def resolve_next_grade(root: models.Distributor, info: Any) -> dict[str, Any] | None:
+        if access(info, root) < Access.FULL:
+            return None
+        known = grades_of(info)
+        current = known.get(root.grade_id) if root.grade_id is not None else None
+        upcoming = grades.next_grade(known.values(), current)
+        if upcoming is None:
+            return None
+        sales = {}
+        if upcoming.min_sales_currency:
+            currency = upcoming.min_sales_currency
+            sales[currency] = SalesLoader.for_request(info, currency).load(root)
+        targets = grades.target_progress(
+            upcoming, sales=sales, direct_count=root.direct_count, team_size=root.team_size
+        )
+        progress = grades.GradeProgress(upcoming, targets)
+        return {
+            "grade": upcoming,
+            "met": progress.met,
+            "targets": [GradeTargetProgress.from_progress(t) for t in targets],
+        }
 
     @staticmethod
     def resolve_parent(root: models.Distributor, info: Any) -> models.Distributor | None:

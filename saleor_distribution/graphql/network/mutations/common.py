@@ -19,7 +19,7 @@ from saleor_distribution.graphql.core.mutations import (
 )
 from saleor_distribution.graphql.core.types import global_id_pk
 from saleor_distribution.graphql.network.resolvers import MANAGE_USERS, visible_distributors
-from saleor_distribution.graphql.network.types import Distributor
+from saleor_distribution.graphql.network.types import Distributor, Grade
 from saleor_distribution.network import models
 from saleor_distribution.network.error_codes import NetworkErrorCode
 
@@ -29,9 +29,17 @@ CODES = "DistributorErrorCode"
 DistributorError = error_type("Distributor", NetworkApiErrorCode, enum_name=CODES)
 
 
+GradeError = error_type("Grade", NetworkApiErrorCode, enum_name=CODES)
+
+
 class DistributorMutationResult(graphene.ObjectType):
     distributor = graphene.Field(Distributor)
     errors = graphene.List(graphene.NonNull(DistributorError), required=True)
+
+
+class GradeMutationResult(graphene.ObjectType):
+    grade = graphene.Field(Grade)
+    errors = graphene.List(graphene.NonNull(GradeError), required=True)
 
 
 def staff_actor(info: Any) -> Actor:
@@ -51,6 +59,19 @@ def find_distributor(info: Any, global_id: Any, field: str) -> models.Distributo
     if distributor is None:
         raise refusal(field, "No such distributor.", NetworkErrorCode.NOT_FOUND.value)
     return distributor
+
+
+def find_grade(info: Any, global_id: Any, field: str) -> models.Grade:
+    """A grade of the caller's installation, by global id; else a NOT_FOUND refusal."""
+    pk = global_id_pk(global_id, "Grade")
+    grade = (
+        models.Grade.objects.filter(installation=info.context.viewer.installation, pk=pk).first()
+        if pk is not None
+        else None
+    )
+    if grade is None:
+        raise refusal(field, "No such grade.", NetworkErrorCode.NOT_FOUND.value)
+    return grade
 
 
 class StaffDistributorMutation(DistributionMutation):
