@@ -40,6 +40,26 @@ export interface Grade {
   id: string;
   name: string;
   rank: number;
+  /** Upgrade targets: null is "not required". */
+  minSales?: Money | null;
+  minDirectCount?: number | null;
+  minTeamSize?: number | null;
+  autoUpgrade?: boolean;
+}
+
+export type GradeTarget = "SALES" | "DIRECT_COUNT" | "TEAM_SIZE";
+
+export interface GradeProgress {
+  grade: { id: string; name: string; autoUpgrade: boolean };
+  met: boolean;
+  targets: {
+    target: GradeTarget;
+    met: boolean;
+    requiredSales: Money | null;
+    currentSales: Money | null;
+    requiredCount: number | null;
+    currentCount: number | null;
+  }[];
 }
 
 export interface DistributorRow {
@@ -72,6 +92,7 @@ export interface DistributorDetail extends DistributorRow {
   uplines: DistributorRef[];
   balances: Balance[];
   teamCountByDepth: { depth: number; count: number }[];
+  nextGrade: GradeProgress | null;
 }
 
 export interface LedgerEntry {

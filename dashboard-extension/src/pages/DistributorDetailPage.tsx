@@ -3,6 +3,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useClient, useQuery } from "urql";
 import { ConfirmDialog } from "../components/ConfirmDialog";
+import { GradeProgressCard } from "../components/GradeProgressCard";
 import { Pager } from "../components/Pager";
 import { TeamTree } from "../components/TeamTree";
 import { Empty, QueryState } from "../components/states";
@@ -175,6 +176,7 @@ function DistributorView({
           )}
         </Card>
       </div>
+      <GradeProgressCard progress={distributor.nextGrade ?? null} hasGrade={Boolean(distributor.grade)} />
       <div className="tabs" role="tablist">
         {(["team", "ledger", "orders"] as const).map((key) => (
           <button key={key} role="tab" aria-pressed={tab === key} aria-selected={tab === key} onClick={() => setTab(key)}>

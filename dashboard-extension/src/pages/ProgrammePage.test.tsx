@@ -45,6 +45,8 @@ function api(overrides: Partial<Record<string, () => unknown>> = {}) {
         return { data: { activeCommissionPlan: plan, commissionPlans: { totalCount: 1, edges: [{ node: plan }] }, grades: [] } };
       case "ProgrammeSettings":
         return { data: { programmeSettings: null } };
+      case "Grades":
+        return { data: { grades: [] } };
       case "PayoutSettings":
         return { data: { payoutSettings: payouts } };
       case "CommissionPlanCreate":
@@ -64,7 +66,8 @@ describe("ProgrammePage", () => {
     const { client } = mockClient(() => ({ errors: [{ message: 'Cannot query field "commissionPlans" on type "Query".' }] }));
     renderWithApp(<ProgrammePage />, { client });
 
-    await waitFor(() => expect(screen.getAllByTestId("api-message")).toHaveLength(3));
+    // Plans, grades, settings and payouts: each its own error.
+    await waitFor(() => expect(screen.getAllByTestId("api-message")).toHaveLength(4));
   });
 
   it("saves the edited plan as a new version and activates it", async () => {

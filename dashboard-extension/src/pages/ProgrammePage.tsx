@@ -8,6 +8,7 @@ import { Empty, QueryState } from "../components/states";
 import { Card, Field, PageTitle } from "../components/ui";
 import { useNotify } from "../dashboard";
 import { doc } from "../graphql/documents";
+import { GradesSection } from "./GradesSection";
 import type { CommissionPlan, Connection, Grade, PayoutSettings, ProgrammeSettings } from "../graphql/types";
 import { mutationFailure, type MutationError } from "../lib/errors";
 import { useFormat } from "../lib/format";
@@ -26,6 +27,7 @@ export function ProgrammePage() {
       <PageTitle>{t("programme.title")}</PageTitle>
       <PlanSection />
       <Guard permissions={["MANAGE_USERS"]}>
+        <GradesSection />
         <SettingsSection />
       </Guard>
       <PayoutSection />
