@@ -183,6 +183,49 @@ describe("dashboard extension", () => {
     await page.close();
   });
 
+  it("adds a grade with upgrade targets, shows a distributor's progress, deletes the grade", async () => {
+    await requireApi(["Query.grades", "Mutation.gradeCreate", "Mutation.gradeDelete", "Grade.minSales", "Grade.autoUpgrade", "Distributor.nextGrade"]);
+    const { page, frame } = await env.open("/programme");
+    const list = frame.getByTestId("grade-list");
+    await list.waitFor();
+    await frame.getByTestId("add-grade").click();
+    const dialog = frame.getByRole("alertdialog");
+    await dialog.getByTestId("grade-name").fill("钻石");
+    await dialog.getByTestId("grade-minSales").fill("5000");
+    await dialog.getByTestId("grade-minTeamSize").fill("100");
+    await dialog.getByTestId("confirm").click();
+    await dialog.waitFor({ state: "detached" });
+    const row = list.locator('tr[data-grade="钻石"]');
+    await row.waitFor();
+    await shot(page, "programme-grades");
+
+    const created = await env.graphql("{ grades { name rank minSales { amount currency } minDirectCount minTeamSize autoUpgrade } }");
+    assert.deepEqual(created.body.data.grades.find((g) => g.name === "钻石"), {
+      name: "钻石",
+      rank: 3,
+      minSales: { amount: "5000.00", currency: "CNY" },
+      minDirectCount: null,
+      minTeamSize: 100,
+      autoUpgrade: true,
+    });
+
+    await row.getByTestId("delete-grade-3").click();
+    await frame.getByRole("alertdialog").getByTestId("confirm").click();
+    await row.waitFor({ state: "detached" });
+    const left = await env.graphql("{ grades { name } }");
+    assert.deepEqual(left.body.data.grades.map((g) => g.name), ["银牌", "金牌"]);
+    await page.close();
+
+    // The root (silver) sees its way to gold: 60 of 80 direct recruits.
+    const detail = await env.open(`/distributors/${encodeURIComponent(env.seed.root.id)}`);
+    const progress = detail.frame.getByTestId("next-grade");
+    await progress.waitFor();
+    assert.match(await progress.innerText(), /金牌/);
+    assert.equal(await progress.locator('[data-target="DIRECT_COUNT"][data-met="false"]').count(), 1);
+    await shot(detail.page, "distributor-next-grade");
+    await detail.page.close();
+  });
+
   it("shows the distributor card on a customer's page", async () => {
     await requireApi(["Query.distributorByUser", "Distributor.uplines", "Distributor.balances"]);
     const { page, frame } = await env.open("/widgets/customer", { query: { customerId: env.seed.root.userId } });

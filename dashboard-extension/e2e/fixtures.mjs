@@ -79,7 +79,20 @@ const detail = {
     { depth: 2, count: 70 },
     { depth: 3, count: 46 },
   ],
+  nextGrade: {
+    grade: { id: "R3JhZGU6Mg==", name: "金牌", autoUpgrade: true },
+    met: false,
+    targets: [
+      { target: "SALES", met: false, requiredSales: m("50000.00"), currentSales: m("42000.00"), requiredCount: null, currentCount: null },
+      { target: "DIRECT_COUNT", met: true, requiredSales: null, currentSales: null, requiredCount: 10, currentCount: 12 },
+      { target: "TEAM_SIZE", met: false, requiredSales: null, currentSales: null, requiredCount: 200, currentCount: 128 },
+    ],
+  },
 };
+const GRADES = [
+  { id: "R3JhZGU6MQ==", name: "银牌", rank: 1, minSales: null, minDirectCount: null, minTeamSize: null, autoUpgrade: false },
+  { id: "R3JhZGU6Mg==", name: "金牌", rank: 2, minSales: m("50000.00"), minDirectCount: 10, minTeamSize: 200, autoUpgrade: true },
+];
 
 export const FIXTURES = {
   ProgrammeOverview: () => ({
@@ -97,7 +110,7 @@ export const FIXTURES = {
     },
   }),
   Distributors: () => ({ distributors: conn(Array.from({ length: 10 }, (_, i) => row(i)), 1284, true) }),
-  Grades: () => ({ grades: [{ id: "R3JhZGU6MQ==", name: "银牌", rank: 1 }, { id: "R3JhZGU6Mg==", name: "金牌", rank: 2 }] }),
+  Grades: () => ({ grades: GRADES }),
   DistributorDetail: () => ({ distributor: detail }),
   DistributorTeam: (v) => ({
     distributor: {
@@ -120,7 +133,7 @@ export const FIXTURES = {
   CommissionPlans: () => ({
     activeCommissionPlan: plan(3, true, "0.12"),
     commissionPlans: conn([plan(3, true, "0.12"), plan(2, false, "0.1"), plan(1, false, "0.08")]),
-    grades: [{ id: "R3JhZGU6MQ==", name: "银牌", rank: 1 }, { id: "R3JhZGU6Mg==", name: "金牌", rank: 2 }],
+    grades: GRADES,
   }),
   ProgrammeSettings: () => ({
     programmeSettings: {

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -56,7 +57,9 @@ def main(jwks_path: str, api_url: str, app_id: str) -> None:
     from saleor_distribution.core.secrets import Secret
     from saleor_distribution.installations.models import Installation
     from saleor_distribution.network.actions import add_distributor
-    from saleor_distribution.network.models import DistributorStatus, Grade
+    from saleor_distribution.core.audit import Actor
+    from saleor_distribution.network.grades import create_grade
+    from saleor_distribution.network.models import DistributorStatus
 
     with open(jwks_path) as handle:
         jwks = json.load(handle)
@@ -68,9 +71,13 @@ def main(jwks_path: str, api_url: str, app_id: str) -> None:
         jwks=jwks,
         jwks_fetched_at=timezone.now(),
     )
-    # No action creates grades yet; they are plain configuration rows.
-    silver = Grade.objects.create(installation=installation, name="银牌", rank=1)
-    Grade.objects.create(installation=installation, name="金牌", rank=2)
+    # Silver is given by staff; gold has upgrade targets the root has not reached yet.
+    staff = Actor.staff(STAFF)
+    silver = create_grade(installation, actor=staff, name="银牌", rank=1)
+    create_grade(
+        installation, actor=staff, name="金牌", rank=2, min_sales_amount=Decimal("1000"),
+        min_sales_currency="CNY", min_direct_count=80, auto_upgrade=True,
+    )
 
     def user(n: int) -> str:
         return to_global_id("User", n)

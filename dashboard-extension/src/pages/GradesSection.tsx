@@ -38,7 +38,7 @@ export function GradesSection() {
       <QueryState result={result} permissions={["MANAGE_USERS"]} onRetry={refresh}>
         {() => (
           <>
-            <div className="body">
+            <div style={{ padding: "12px 16px" }}>
               <Text color="default2" size={2}>
                 {t("programme.grades.hint")}
               </Text>
