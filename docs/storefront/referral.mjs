@@ -81,7 +81,19 @@ export async function attachReferralToCheckout({ saleorApiUrl, checkoutId, code,
 export const MY_DISTRIBUTOR = `
 query MyDistributor {
   me {
-    distributor { code status displayName }
+    distributor {
+      code status displayName
+      grade { name }
+      nextGrade {
+        grade { name }
+        met
+        targets {
+          target met
+          requiredSales { amount currency } currentSales { amount currency }
+          requiredCount currentCount
+        }
+      }
+    }
   }
 }`;
 

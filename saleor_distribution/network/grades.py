@@ -341,9 +341,10 @@ def upgrade_grades(
     on the highest, and a lower grade's pass skips anyone already above it.
 
     Set-based: per grade, the qualifying rows are claimed in batches (locked in id order,
-    skipping rows a staff action holds: the next run gets them) and moved by one UPDATE per
-    batch, with one `distributor.auto_upgrade` audit event per distributor (actor: system).
-    Returns how many distributors were upgraded."""
+    each batch after the previous one's last id, skipping rows a staff action holds: the
+    next run gets them) and moved by one UPDATE per batch, with one
+    `distributor.auto_upgrade` audit event per distributor (actor: system). Returns how
+    many distributors were upgraded."""
     grades = Grade.objects.filter(auto_upgrade=True).order_by("installation_id", "-rank")
     if installation is not None:
         grades = grades.filter(installation=installation)
@@ -359,17 +360,23 @@ def upgrade_grades(
         )
         if only is not None:
             candidates = candidates.filter(pk__in=only)
+        after = 0
         for _ in range(max_batches):
-            moved = _upgrade_batch(grade, candidates, batch_size)
-            total += moved
-            if moved < batch_size:
+            claimed = _upgrade_batch(grade, candidates.filter(pk__gt=after), batch_size)
+            total += len(claimed)
+            if len(claimed) < batch_size:
                 break
+            after = claimed[-1]
     if total:
         logger.info("Distributors upgraded", extra={"count": total})
     return total
 
 
-def _upgrade_batch(grade: Grade, candidates: QuerySet[Distributor], batch_size: int) -> int:
+def _upgrade_batch(
+    grade: Grade, candidates: QuerySet[Distributor], batch_size: int
+) -> list[int]:
+    """Claim and upgrade the next `batch_size` candidates in id order; their ids, ascending.
+    (The caller continues after the last id, so no batch re-reads rows already moved.)"""
     with transaction.atomic():
         claimed = list(
             candidates.order_by("pk")
@@ -377,7 +384,7 @@ def _upgrade_batch(grade: Grade, candidates: QuerySet[Distributor], batch_size: 
             .values_list("pk", "grade_id")[:batch_size]
         )
         if not claimed:
-            return 0
+            return []
         Distributor.objects.filter(pk__in=[pk for pk, _ in claimed]).update(grade=grade)
         AuditEvent.objects.bulk_create(
             [
@@ -395,4 +402,4 @@ def _upgrade_batch(grade: Grade, candidates: QuerySet[Distributor], batch_size: 
             ],
             batch_size=1000,
         )
-    return len(claimed)
+    return [pk for pk, _ in claimed]

@@ -15,6 +15,7 @@ from saleor_distribution.core.secrets import Secret
 from saleor_distribution.graphql.management.commands.export_schema import schema_sdl
 from saleor_distribution.installations.models import Installation
 from saleor_distribution.network.actions import add_distributor
+from saleor_distribution.network.models import Grade
 from tests.fakes.saleor import APP_ID, mint_token
 from tests.fixtures.saleor_deliveries import saleor_sdl
 
@@ -68,6 +69,7 @@ def test_the_snippet_reads_the_signed_in_distributor_from_the_app(live_server, f
         jwks=fake_saleor.jwks(),
         jwks_fetched_at=timezone.now(),
     )
+    Grade.objects.create(installation=installation, name="金牌", rank=1, min_direct_count=2)
     add_distributor(
         installation, saleor_user_id="VXNlcjo0OA==", email="chen.xiaoyu@example.com",
         code="CHEN234", display_name="陈小雨",
@@ -84,4 +86,10 @@ def test_the_snippet_reads_the_signed_in_distributor_from_the_app(live_server, f
         f"console.log(JSON.stringify(await fetchMyDistributor({json.dumps(arguments)})));"
     )
 
-    assert json.loads(out) == {"code": "CHEN234", "status": "ACTIVE", "displayName": "陈小雨"}
+    assert json.loads(out) == {
+        "code": "CHEN234", "status": "ACTIVE", "displayName": "陈小雨", "grade": None,
+        "nextGrade": {"grade": {"name": "金牌"}, "met": False, "targets": [
+            {"target": "DIRECT_COUNT", "met": False, "requiredSales": None,
+             "currentSales": None, "requiredCount": 2, "currentCount": 0},
+        ]},
+    }
