@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -56,6 +57,7 @@ from saleor_distribution.installations.models import Installation
 from saleor_distribution.ledger import actions as ledger
 from saleor_distribution.ledger.models import Account, Bucket, EntryCode, LedgerEntry
 from saleor_distribution.network import fetch as network_fetch
+from saleor_distribution.network import grades as network_grades
 from saleor_distribution.network.models import Distributor, DistributorStatus, Grade
 from saleor_distribution.reports.actions import record_orders_sales
 from saleor_distribution.saleor import payloads
@@ -644,6 +646,19 @@ def _reconcile_round(installation: Installation, snapshots: list[Snapshot]) -> l
     update_rows([a.record for a in applying], RECORD_FIELDS)
     # The sales figures (reports, distributors sorted by sales) move with the orders.
     record_orders_sales([(a.record, a.snapshot.order) for a in applying])
+    # Their sellers may now meet an auto-upgrade grade's sales target: upgrade them once
+    # the orders are committed, outside this transaction's locks. Best effort (`robust`):
+    # the periodic upgrade catches anyone missed.
+    sellers = {
+        a.record.attributed_distributor_id
+        for a in applying
+        if a.record.attributed_distributor_id is not None
+    }
+    if sellers:
+        transaction.on_commit(
+            partial(network_grades.upgrade_grades, installation, distributor_ids=sellers),
+            robust=True,
+        )
 
     results = iter(applying)
     for index, outcome in enumerate(outcomes):

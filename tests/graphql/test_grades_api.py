@@ -115,6 +115,29 @@ def test_meeting_the_targets_upgrades_the_distributor(graphql, customer_token, w
                                                     "nextGrade": None}}}}
 
 
+def test_an_order_that_meets_the_sales_target_upgrades_its_seller_after_commit(
+    world, sell, make_seller, django_capture_on_commit_callbacks
+):
+    from saleor_distribution.core.models import AuditEvent
+
+    # Given CHEN42 meets every target of gold but the sales one
+    make_seller("KID003", parent=world["chen"])
+    make_seller("KID004", parent=world["chen"])
+
+    # When an order brings their sales to 500.00 USD (and its transaction commits)
+    with django_capture_on_commit_callbacks(execute=True):
+        sell(2, "CHEN42", total="389.00", customer="VXNlcjo5MQ==")
+
+    # Then they are gold at once, without waiting for the periodic upgrade
+    assert Distributor.objects.get(pk=world["chen"].pk).grade_id == world["gold"].pk
+    assert list(
+        AuditEvent.objects.filter(action="distributor.auto_upgrade").values_list(
+            "subject_id", "actor_type", "before", "after"
+        )
+    ) == [(str(world["chen"].pk), "system", {"grade": world["silver"].pk},
+           {"grade": world["gold"].pk})]
+
+
 CREATE = """mutation($input: GradeCreateInput!) { gradeCreate(input: $input) {
   grade { id name rank minSales { amount currency } minDirectCount minTeamSize autoUpgrade }
   errors { field code message } } }"""
