@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, ProtectedError, Q, QuerySet
 
 from saleor_distribution.commissions.models import PlanVersion
 from saleor_distribution.core import audit
@@ -143,9 +143,10 @@ def delete_grade(grade: Grade, *, actor: Actor) -> None:
                 before=audit.snapshot(locked, GRADE_FIELDS),
             )
             locked.delete()
-    except IntegrityError as exc:
-        # A distributor was given the grade after the check (the foreign key is checked at
-        # commit): the deletion is rolled back.
+    except (IntegrityError, ProtectedError) as exc:
+        # The grade row lock makes a concurrent `set_grade` wait for this transaction (its
+        # foreign key check locks the grade row); should a holder appear anyway, the PROTECT
+        # foreign key refuses the deletion and it is rolled back.
         raise _refuse(
             "id", "A distributor was just given this grade.", NetworkErrorCode.GRADE_IN_USE
         ) from exc
