@@ -190,7 +190,7 @@ FIELDS = "name label count requiredCount when kind amount flag ratio __typename"
 @pytest.mark.parametrize("document", [
     f"{{ rows {{ {FIELDS} }} }}",
     f"{{ requiredRows {{ {FIELDS} }} }}",
-    f"{{ rows {{ name alias: count ...F }} }} fragment F on Row {{ count label kind }}",
+    "{ rows { name alias: count ...F } } fragment F on Row { count label kind }",
 ])
 def test_failed_completions_are_reported_as_graphql_core_reports_them(document):
     plain = SMALL_SCHEMA.execute(document)
