@@ -34,12 +34,16 @@ def _exact(value: Decimal | None) -> Decimal:
 def default_currency(installation: Installation) -> str | None:
     """The currency to report in when the caller names none: that of the installation's
     latest order (None before the first order)."""
-    return (
-        OrderSales.objects.filter(installation=installation)
-        .order_by("-pk")
-        .values_list("currency", flat=True)
-        .first()
-    )
+    # Hand-written: every list and money page reads it, and building the ORM's statement
+    # took twice as long as PostgreSQL takes to answer it.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT currency FROM {OrderSales._meta.db_table} "  # noqa: S608 (a table name)
+            "WHERE installation_id = %s ORDER BY id DESC LIMIT 1",
+            [installation.pk],
+        )
+        row = cursor.fetchone()
+    return str(row[0]) if row else None
 
 
 def sales_totals(distributor_ids: Iterable[int], currency: str) -> dict[int, Decimal]:
@@ -201,14 +205,14 @@ def rank_all_by_sales(
         params.update(amount=after[0], pk=after[1])
     sql = f"""
         SELECT {select_columns(Distributor, "d")}, s.amount, {select_columns(Distributor, "p")}
-        FROM reports_distributorsales s
-        JOIN network_distributor d ON d.id = s.distributor_id
-        LEFT JOIN network_distributor p ON p.id = d.parent_id
+        FROM {DistributorSales._meta.db_table} s
+        JOIN {Distributor._meta.db_table} d ON d.id = s.distributor_id
+        LEFT JOIN {Distributor._meta.db_table} p ON p.id = d.parent_id
         WHERE s.installation_id = %(installation)s AND s.currency = %(currency)s
           AND s.amount > 0 AND d.installation_id = %(installation)s {keyset}
         ORDER BY s.amount DESC, s.distributor_id DESC
         LIMIT %(limit)s
-    """  # noqa: S608 (only column lists are formatted in)
+    """  # noqa: S608 (only names are formatted in)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         fetched = cursor.fetchall()
