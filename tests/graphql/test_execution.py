@@ -145,8 +145,30 @@ class Broken:
         raise ValueError("no label today")
 
 
+class Child(graphene.ObjectType):
+    value = graphene.String()
+
+    @classmethod
+    def is_type_of(cls, root: Any, info: Any) -> bool:
+        return isinstance(root, dict) and "value" in root
+
+
+def resolved(root: Any, key: str) -> Any:
+    """What a resolver of its own answers for `key` (a callable raises)."""
+    value = root.get(key) if isinstance(root, dict) else getattr(root, key, None)
+    return value() if callable(value) else value
+
+
+def fail() -> Any:
+    raise LookupError("the resolver failed")
+
+
 class Row(graphene.ObjectType):
     name = graphene.String(required=True)
+    shout = graphene.String(required=True)
+    child = graphene.Field(Child)
+    required_child = graphene.Field(graphene.NonNull(Child))
+    children = graphene.List(Child)
     label = graphene.String()
     count = graphene.Int()
     required_count = graphene.Int(required=True)
@@ -155,6 +177,18 @@ class Row(graphene.ObjectType):
     amount = graphene.Decimal()
     flag = graphene.Boolean()
     ratio = graphene.Float()
+
+    @staticmethod
+    def resolve_shout(root: Any, info: Any) -> Any:
+        return resolved(root, "shout")
+
+    @staticmethod
+    def resolve_child(root: Any, info: Any) -> Any:
+        return resolved(root, "child")
+
+    @staticmethod
+    def resolve_required_child(root: Any, info: Any) -> Any:
+        return resolved(root, "required_child")
 
 
 class Query(graphene.ObjectType):
@@ -172,25 +206,33 @@ class Query(graphene.ObjectType):
 
 ROWS: list[Any] = [
     {"name": "plain", "label": "a", "count": 3, "required_count": 1, "flag": True, "ratio": 0.5,
-     "when": datetime(2026, 1, 2, tzinfo=UTC), "kind": "silver", "amount": Decimal("1.50")},
+     "when": datetime(2026, 1, 2, tzinfo=UTC), "kind": "silver", "amount": Decimal("1.50"),
+     "shout": "HEY", "child": {"value": "c"}, "required_child": {"value": "r"},
+     "children": [{"value": "1"}, {"value": None}]},
     {"name": None, "required_count": 2},  # null for a non-null field
-    {"name": "huge", "count": 2**40, "required_count": 3},  # Int refuses it
+    {"name": "huge", "count": 2**40, "required_count": 3, "shout": 2**40},  # Int refuses it
     {"name": "wrong kind", "kind": "bronze", "required_count": 4},  # not an enum value
     {"name": "not a date", "when": "yesterday", "required_count": 5},  # DateTime refuses it
-    {"name": "error as value", "label": ValueError("stored error"), "required_count": 6},
-    {"name": "missing required count"},  # default None for a non-null field
+    {"name": "error as value", "label": ValueError("stored error"), "required_count": 6,
+     "child": ValueError("stored child error"), "shout": fail},
+    {"name": "missing required count", "required_child": fail},  # default None for a non-null
     Broken(),  # its `label` raises; `required_count` is missing
     {"name": 12, "label": ["a", "list"], "count": "17", "required_count": True,
-     "flag": 0, "ratio": "2.5"},  # coerced as graphql-core coerces them
+     "flag": 0, "ratio": "2.5", "shout": 5},  # coerced as graphql-core coerces them
+    {"name": "wrong types", "required_count": 1, "child": "not a child",
+     "required_child": {"other": 1}, "children": ["x"], "shout": None},
 ]
 SMALL_SCHEMA = graphene.Schema(query=Query)
-FIELDS = "name label count requiredCount when kind amount flag ratio __typename"
+FIELDS = """name label count requiredCount when kind amount flag ratio __typename shout
+            child { value } requiredChild { value __typename } children { value }"""
 
 
 @pytest.mark.parametrize("document", [
     f"{{ rows {{ {FIELDS} }} }}",
     f"{{ requiredRows {{ {FIELDS} }} }}",
-    "{ rows { name alias: count ...F } } fragment F on Row { count label kind }",
+    "{ rows { name alias: count ...F } } fragment F on Row { count label kind child { value } }",
+    "{ rows { requiredChild { value } } }",
+    "{ rows { name shout label count kind child { value } children { value } } }",
 ])
 def test_failed_completions_are_reported_as_graphql_core_reports_them(document):
     plain = SMALL_SCHEMA.execute(document)

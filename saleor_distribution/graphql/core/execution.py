@@ -1,4 +1,4 @@
-"""graphql-core's executor with a shortcut for plain leaf fields.
+"""graphql-core's executor with shortcuts for plain leaf fields and ordinary results.
 
 A list page of the dashboard answers about a thousand fields, and most are a column of the
 row (`code`, `teamSize`, `joinedAt`, a money `amount`): graphene resolves them with its
@@ -7,11 +7,14 @@ scalar. Per field graphql-core builds a `Path`, a `GraphQLResolveInfo`, the argu
 and walks `complete_value`, about 5 µs for what is one `getattr` and one `serialize`.
 
 `ExecutionContext` below does exactly that `getattr` and `serialize` for such fields (the
-plan is made once per selection set and request), and hands every other case back to
-graphql-core's own code: fields with their own resolver, with arguments, of object, list
-or abstract type, and any result that is not an ordinary success (an exception, a null
-for a non-null field, an awaitable, a value `serialize` refuses), so answers and errors are
-graphql-core's, as `tests/graphql/test_execution.py` checks on the clients' documents.
+plan is made once per selection set and request). Other fields run graphql-core's
+`execute_field` with the field looked up once per request, a scalar result serialized
+directly and an object result's sub-selection executed directly after `is_type_of`. Every
+other case goes back to graphql-core's own code: list and abstract types, and any result
+that is not an ordinary success (an exception, a null for a non-null field, an
+awaitable, a value `serialize` refuses, a failing `is_type_of`), so answers and errors are
+graphql-core's, as `tests/graphql/test_execution.py` checks on the clients' documents and
+on a schema made of failures. With middleware, every field takes graphql-core's way.
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ from graphql import (
     is_leaf_type,
     located_error,
 )
-from graphql.execution.execute import get_field_def
+from graphql.execution.execute import get_field_def, invalid_return_type_error
+from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined
 
 # graphene's default resolvers: `getattr(root, name, default)` / `root.get(name, default)`.
@@ -76,8 +80,28 @@ def plain_leaf(field_def: GraphQLField | None) -> PlainLeaf | None:
     )
 
 
+class FieldShape(NamedTuple):
+    """Any other field: what completing its value needs, looked up once."""
+
+    field_def: GraphQLField
+    serialize: Any  # a scalar or enum field's
+    object_type: GraphQLObjectType | None  # an object field's
+
+
+def field_shape(field_def: GraphQLField | None) -> FieldShape | None:
+    if field_def is None:
+        return None
+    field_type = field_def.type
+    named = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
+    return FieldShape(
+        field_def,
+        named.serialize if is_leaf_type(named) else None,
+        named if isinstance(named, GraphQLObjectType) else None,
+    )
+
+
 class ExecutionContext(BaseExecutionContext):
-    """graphql-core's `ExecutionContext`, with plain leaf fields read directly."""
+    """graphql-core's `ExecutionContext`, with the shortcuts above."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -88,19 +112,21 @@ class ExecutionContext(BaseExecutionContext):
 
     def _plan(
         self, parent_type: GraphQLObjectType, fields: dict[str, list[FieldNode]]
-    ) -> list[tuple[str, list[FieldNode], PlainLeaf | None]]:
+    ) -> list[tuple[str, list[FieldNode], PlainLeaf | None, FieldShape | None]]:
         # Sub-selections are collected once per request (graphql-core's subfields cache),
         # so the same dict comes back for every row of a list; keep it to be sure the id
         # is not a reused one.
         key = (parent_type, id(fields))
         cached = self._plans.get(key)
         if cached is not None and cached[0] is fields:
-            plan: list[tuple[str, list[FieldNode], PlainLeaf | None]] = cached[1]
+            plan: list[tuple[str, list[FieldNode], PlainLeaf | None, FieldShape | None]]
+            plan = cached[1]
             return plan
-        plan = [
-            (name, nodes, plain_leaf(get_field_def(self.schema, parent_type, nodes[0])))
-            for name, nodes in fields.items()
-        ]
+        plan = []
+        for name, nodes in fields.items():
+            field_def = get_field_def(self.schema, parent_type, nodes[0])
+            leaf = plain_leaf(field_def)
+            plan.append((name, nodes, leaf, None if leaf else field_shape(field_def)))
         self._plans[key] = (fields, plan)
         return plan
 
@@ -117,11 +143,15 @@ class ExecutionContext(BaseExecutionContext):
         awaitable_fields: list[str] = []
         is_awaitable = self.is_awaitable
         is_dict = isinstance(source_value, dict)
-        for name, nodes, leaf in self._plan(parent_type, fields):
+        for name, nodes, leaf, shape in self._plan(parent_type, fields):
             if leaf is None:
-                result = self.execute_field(
-                    parent_type, source_value, nodes, Path(path, name, parent_type.name)
-                )
+                field_path = Path(path, name, parent_type.name)
+                if shape is None:
+                    result = self.execute_field(parent_type, source_value, nodes, field_path)
+                else:
+                    result = self._execute_shaped_field(
+                        parent_type, source_value, nodes, field_path, shape
+                    )
                 if result is Undefined:
                     continue
                 results[name] = result
@@ -204,3 +234,113 @@ class ExecutionContext(BaseExecutionContext):
             error = located_error(raw_error, nodes, field_path.as_list())
             self.handle_field_error(error, field_def.type, field_path)
             return None
+
+    def _execute_shaped_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_nodes: list[FieldNode],
+        path: Path,
+        shape: FieldShape,
+    ) -> Any:
+        """graphql-core's `execute_field`, with the field looked up once per request and
+        the ordinary results completed directly: a scalar or enum as `serialize` makes it,
+        an object by executing its sub-selection after `is_type_of` (graphql-core's
+        `complete_object_value`). Anything else goes through `complete_value`."""
+        field_def = shape.field_def
+        return_type = field_def.type
+        resolve_fn = field_def.resolve or self.field_resolver
+        info = self.build_resolve_info(field_def, field_nodes, parent_type, path)
+        try:
+            args = (
+                get_argument_values(field_def, field_nodes[0], self.variable_values)
+                if field_def.args
+                else {}
+            )
+            result = resolve_fn(source, info, **args)
+            completed: Any = Undefined
+            if type(result) in PLAIN_TYPES:
+                if shape.serialize is not None:
+                    try:
+                        serialized = shape.serialize(result)
+                    except Exception:
+                        serialized = None  # complete_value raises it again, and reports it
+                    if serialized is not None and serialized is not Undefined:
+                        return serialized
+            elif (
+                shape.object_type is not None
+                and result is not None
+                and result is not Undefined
+                and not isinstance(result, Exception)
+                and not self.is_awaitable(result)
+            ):
+                completed = self._complete_object(shape.object_type, field_nodes, info, path,
+                                                  result)
+            if completed is Undefined:
+                if self.is_awaitable(result):
+                    return self._await_result(return_type, field_nodes, info, path, result)
+                completed = self.complete_value(return_type, field_nodes, info, path, result)
+            if self.is_awaitable(completed):
+                return self._await_completed(return_type, field_nodes, path, completed)
+            return completed
+        except Exception as raw_error:
+            error = located_error(raw_error, field_nodes, path.as_list())
+            self.handle_field_error(error, return_type, path)
+            return None
+
+    def _complete_object(
+        self,
+        object_type: GraphQLObjectType,
+        field_nodes: list[FieldNode],
+        info: Any,
+        path: Path,
+        result: Any,
+    ) -> Any:
+        """graphql-core's `complete_object_value` when `is_type_of` answers at once;
+        Undefined (for `complete_value`) when it answers with an awaitable."""
+        if object_type.is_type_of:
+            is_type_of = object_type.is_type_of(result, info)
+            if self.is_awaitable(is_type_of):
+                close = getattr(is_type_of, "close", None)
+                if close is not None:
+                    close()  # complete_value asks again
+                return Undefined
+            if not is_type_of:
+                raise invalid_return_type_error(object_type, result, field_nodes)
+        sub_field_nodes = self.collect_subfields(object_type, field_nodes)
+        return self.execute_fields(object_type, result, path, sub_field_nodes)
+
+    # graphql-core's `execute_field` for awaitable results (not reached by this
+    # synchronous API).
+
+    def _await_result(
+        self, return_type: Any, field_nodes: list[FieldNode], info: Any, path: Path,
+        result: Any,
+    ) -> Any:
+        async def await_result() -> Any:
+            try:
+                completed = self.complete_value(
+                    return_type, field_nodes, info, path, await result
+                )
+                if self.is_awaitable(completed):
+                    return await completed
+                return completed
+            except Exception as raw_error:
+                error = located_error(raw_error, field_nodes, path.as_list())
+                self.handle_field_error(error, return_type, path)
+                return None
+
+        return await_result()
+
+    def _await_completed(
+        self, return_type: Any, field_nodes: list[FieldNode], path: Path, completed: Any
+    ) -> Any:
+        async def await_completed() -> Any:
+            try:
+                return await completed
+            except Exception as raw_error:
+                error = located_error(raw_error, field_nodes, path.as_list())
+                self.handle_field_error(error, return_type, path)
+                return None
+
+        return await_completed()
