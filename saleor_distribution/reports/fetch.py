@@ -195,7 +195,7 @@ def rank_all_by_sales(
         return _rank_all_the_orm_way(installation, currency, first, after)
     width = row_width(Distributor)
     keyset = ""
-    params: dict[str, object] = {"installation": installation.pk, "currency": currency,
+    params: dict[str, int | str | Decimal] = {"installation": installation.pk, "currency": currency,
                                  "limit": first + 1}
     if after is not None:
         keyset = (

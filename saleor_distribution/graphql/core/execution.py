@@ -31,10 +31,12 @@ from graphql import (
 )
 from graphql import (
     FieldNode,
+    GraphQLEnumType,
     GraphQLField,
     GraphQLNonNull,
     GraphQLObjectType,
-    is_leaf_type,
+    GraphQLOutputType,
+    GraphQLScalarType,
     located_error,
 )
 from graphql.execution.execute import get_field_def, invalid_return_type_error
@@ -71,13 +73,19 @@ def plain_leaf(field_def: GraphQLField | None) -> PlainLeaf | None:
         return None
     field_type = field_def.type
     non_null = isinstance(field_type, GraphQLNonNull)
-    named = field_type.of_type if non_null else field_type
-    if not is_leaf_type(named):
+    named = unwrapped(field_type)
+    if not isinstance(named, GraphQLScalarType | GraphQLEnumType):
         return None
     attname, default_value = resolve.args
-    return PlainLeaf(
-        field_def, resolve.func, attname, default_value, named.serialize, non_null  # type: ignore[union-attr]
-    )
+    return PlainLeaf(field_def, resolve.func, attname, default_value, named.serialize, non_null)
+
+
+def unwrapped(field_type: GraphQLOutputType) -> GraphQLOutputType:
+    """The type inside a non-null type."""
+    if isinstance(field_type, GraphQLNonNull):
+        inner: GraphQLOutputType = field_type.of_type
+        return inner
+    return field_type
 
 
 class FieldShape(NamedTuple):
@@ -91,11 +99,10 @@ class FieldShape(NamedTuple):
 def field_shape(field_def: GraphQLField | None) -> FieldShape | None:
     if field_def is None:
         return None
-    field_type = field_def.type
-    named = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
+    named = unwrapped(field_def.type)
     return FieldShape(
         field_def,
-        named.serialize if is_leaf_type(named) else None,
+        named.serialize if isinstance(named, GraphQLScalarType | GraphQLEnumType) else None,
         named if isinstance(named, GraphQLObjectType) else None,
     )
 
