@@ -195,8 +195,9 @@ def rank_all_by_sales(
         return _rank_all_the_orm_way(installation, currency, first, after)
     width = row_width(Distributor)
     keyset = ""
-    params: dict[str, int | str | Decimal] = {"installation": installation.pk, "currency": currency,
-                                 "limit": first + 1}
+    params: dict[str, int | str | Decimal] = {
+        "installation": installation.pk, "currency": currency, "limit": first + 1
+    }
     if after is not None:
         keyset = (
             "AND (s.amount < %(amount)s"
