@@ -26,6 +26,7 @@ from graphql import (
 )
 
 from saleor_distribution.graphql.core.context import TokenError, Viewer, viewer_for_request
+from saleor_distribution.graphql.core.execution import ExecutionContext
 from saleor_distribution.graphql.core.validation import limit_entities, validation_rules
 
 logger = logging.getLogger(__name__)
@@ -123,6 +124,7 @@ class GraphQLView(BaseGraphQLView):
             variable_values=variables,
             operation_name=operation_name,
             middleware=self.get_middleware(request),
+            execution_context_class=self.execution_context_class,
         )
         assert isinstance(result, ExecutionResult), "the API is synchronous"
         return result
@@ -135,6 +137,7 @@ def graphql_view() -> Any:
     return GraphQLView.as_view(
         schema=schema,
         graphiql=settings.DEBUG,
+        execution_context_class=ExecutionContext,
         # The specification's rules as well as ours (graphene-django runs only the rules it
         # is given); see `checked_document`, which runs the same for most requests.
         validation_rules=[*specified_rules, *validation_rules()],

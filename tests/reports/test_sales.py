@@ -302,3 +302,69 @@ def test_the_backfill_rebuilds_the_same_figures(installation, make_seller, sell)
                                                     "order_count")),
         sorted(OrderProduct.objects.values_list("distributor_id", "product_id")),
     ) == kept
+
+
+def test_the_hand_written_ranking_of_everyone_reads_what_the_orm_reads(
+    installation, other_installation, make_distributor
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from saleor_distribution.network import actions as network
+    from saleor_distribution.network.models import Distributor
+
+    # Given a tree with sales (ties included), some suspended (more timestamps), a
+    # distributor without sales, and another installation's distributor who sells most
+    root = make_distributor(display_name="根")
+    kids = [make_distributor(parent=root) for _ in range(3)]
+    grandkid = make_distributor(parent=kids[0])
+    make_distributor(parent=kids[1])  # no sales
+    for row in (root, kids[0]):
+        network.suspend(row, actor=network_actor(), reason="spam")
+    stranger = make_distributor(installation=other_installation)
+    amounts = {root: "12.50", kids[0]: "30.000", kids[1]: "30.000", kids[2]: "0.001",
+               grandkid: "7.25"}
+    for row, amount in amounts.items():
+        DistributorSales.objects.create(installation=installation, distributor=row,
+                                        currency="CNY", amount=D(amount), order_count=1)
+    DistributorSales.objects.create(installation=other_installation, distributor=stranger,
+                                    currency="CNY", amount=D("999"), order_count=1)
+    DistributorSales.objects.create(installation=installation, distributor=kids[2],
+                                    currency="USD", amount=D("500"), order_count=1)
+    fields = [f.attname for f in Distributor._meta.concrete_fields]
+
+    def shown(page):
+        return [
+            ([getattr(row, f) for f in fields], amount, Distributor.parent.is_cached(row),
+             [getattr(row.parent, f) for f in fields] if row.parent_id else None)
+            for row, amount in page.rows
+        ], page.has_next_page
+
+    for first in (0, 1, 2, 4, 10):
+        after, pages = None, 0
+        while True:
+            with CaptureQueriesContext(connection) as captured:
+                mine = fetch.rank_all_by_sales(installation, currency="CNY", first=first,
+                                               after=after)
+            orm = fetch.rank_by_sales(
+                Distributor.objects.filter(installation=installation).select_related("parent"),
+                installation=installation, currency="CNY", descending=True, first=first,
+                after=after,
+            )
+            assert shown(mine) == shown(orm), (first, pages)
+            if pages == 0 and first < len(amounts):
+                assert "EXTRACT(EPOCH" in captured[0]["sql"]  # the hand-written read
+            pages += 1
+            if not orm.has_next_page or not orm.rows:
+                break
+            last, amount = orm.rows[-1]
+            after = (amount, last.pk)
+    # Microseconds survive the integer transfer.
+    assert fetch.rank_all_by_sales(installation, currency="CNY", first=1).rows[0][0].joined_at \
+        == Distributor.objects.get(pk=kids[1].pk).joined_at
+
+
+def network_actor():
+    from saleor_distribution.core.audit import Actor
+
+    return Actor.staff("VXNlcjox")

@@ -45,13 +45,19 @@ class Access(IntEnum):
     FULL = 2  # the distributor themself, or staff with MANAGE_USERS
 
 
+def sees_every_distributor(info: Any) -> bool:
+    """Staff with MANAGE_USERS: every distributor of their installation."""
+    viewer = info.context.viewer
+    return viewer.installation is not None and viewer.has_permission(MANAGE_USERS)
+
+
 def visible_distributors(info: Any) -> QuerySet[Distributor]:
     """The distributors a caller may look up by id: staff all, a customer their own."""
     viewer = info.context.viewer
     if viewer.installation is None:
         return Distributor.objects.none()
     rows = Distributor.objects.filter(installation=viewer.installation)
-    if viewer.has_permission(MANAGE_USERS):
+    if sees_every_distributor(info):
         return rows
     if viewer.is_customer:
         return rows.filter(saleor_user_id=viewer.user_id)
@@ -132,8 +138,11 @@ def resolve_distributors(
         currency = sort_by.get("currency") if sort_by else None
         currency = currency or default_currency(info)
         if currency is not None:
+            # Everyone, highest first (the dashboard's list): one hand-written read.
+            everyone = not narrowed and direction == "desc" and sees_every_distributor(info)
             return _ranked_by_sales(
-                info, connection_type, rows, currency, direction, first, after, total_count
+                info, connection_type, None if everyone else rows, currency, direction,
+                first, after, total_count,
             )
         # No orders yet: nobody has sales, so the sales order is the id order.
         sort = SortKey(("pk",), descending=direction == "desc")
@@ -149,7 +158,7 @@ def resolve_distributors(
 def _ranked_by_sales(
     info: Any,
     connection_type: Any,
-    rows: QuerySet[Distributor],
+    rows: QuerySet[Distributor] | None,
     currency: str,
     direction: str,
     first: int | None,
@@ -162,14 +171,21 @@ def _ranked_by_sales(
         isinstance(cursor[0], Decimal) and isinstance(cursor[1], int)
     ):
         raise GraphQLError("Invalid cursor.")
-    page = reports.rank_by_sales(
-        rows,
-        installation=info.context.viewer.installation,
-        currency=currency,
-        descending=direction == "desc",
-        first=size,
-        after=(cursor[0], cursor[1]) if cursor else None,
-    )
+    installation = info.context.viewer.installation
+    ranked_after = (cursor[0], cursor[1]) if cursor else None
+    if rows is None:  # all of the installation's, descending
+        page = reports.rank_all_by_sales(
+            installation, currency=currency, first=size, after=ranked_after
+        )
+    else:
+        page = reports.rank_by_sales(
+            rows,
+            installation=installation,
+            currency=currency,
+            descending=direction == "desc",
+            first=size,
+            after=ranked_after,
+        )
     nodes = [row for row, _ in page.rows]
     remember(info, nodes)
     # The ranking read the sales already: the rows' `sales` fields need no other query.
