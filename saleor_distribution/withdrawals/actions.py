@@ -1080,19 +1080,23 @@ def _claim(
         which = "installation_id = %s AND (id = ANY(%s) OR submit_attempts = 0)"
         which_params = [installation_id, ids]
     table = Withdrawal._meta.db_table
+    # The rows are picked (and locked) once, in a materialized CTE: as `id IN (SELECT …
+    # LIMIT n FOR UPDATE SKIP LOCKED)` the planner may run the subquery once per row
+    # and claim more than n.
     sql = (
-        f"UPDATE {table} SET status = %s, claimed_at = %s,"  # noqa: S608
-        " submit_attempts = submit_attempts + 1, next_query_at = %s"
-        f" WHERE id IN (SELECT id FROM {table} WHERE {which} AND status = %s"
-        " ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED) AND status = %s RETURNING *"
+        f"WITH picked AS MATERIALIZED (SELECT id FROM {table}"  # noqa: S608
+        f" WHERE {which} AND status = %s ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)"
+        f" UPDATE {table} AS w SET status = %s, claimed_at = %s,"
+        " submit_attempts = w.submit_attempts + 1, next_query_at = %s"
+        " FROM picked WHERE w.id = picked.id AND w.status = %s RETURNING w.*"
     )
     params = [
-        WithdrawalStatus.SUBMITTING,
-        now,
-        now + STALE_CLAIM,
         *which_params,
         WithdrawalStatus.APPROVED,
         max(limit, len(ids)),
+        WithdrawalStatus.SUBMITTING,
+        now,
+        now + STALE_CLAIM,
         WithdrawalStatus.APPROVED,
     ]
     with transaction.atomic(durable=True):
