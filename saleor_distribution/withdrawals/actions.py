@@ -12,10 +12,12 @@ failed, cancelled and rejected void it (withdrawing → available).
 Never pay twice:
 - the payout number is committed with the withdrawal, long before a provider hears of it,
   and never changes; a retry or a query always uses it;
-- a worker claims an approved withdrawal with a conditional UPDATE (approved → submitting)
-  and commits before calling the provider, so of two workers only one calls;
+- a worker claims approved withdrawals with a conditional UPDATE (approved → submitting)
+  over rows it locked with SKIP LOCKED, and commits before calling the provider, so of
+  two workers only one calls for each;
 - no provider is called while a row lock is held: claim and commit, call, then record the
-  answer in a second transaction;
+  answers in a second transaction (a batch's answers together, each with its own ledger
+  keys; one by one if the batch cannot be recorded);
 - an answer that leaves the outcome unknown (timeout, 5xx, unverifiable) is followed by a
   query with the same number; only a query that finds nothing lets it be sent again (same
   number), and only a refusal the query confirms fails it.
@@ -1078,7 +1080,8 @@ def _claim(
     installation are claimed too, up to `limit`."""
     ids = sorted({int(pk) for pk in withdrawal_ids})
     now = timezone.now()
-    which, which_params = "id = ANY(%s)", [ids]
+    which = "id = ANY(%s)"
+    which_params: list[Any] = [ids]
     if installation_id is not None:
         which = "installation_id = %s AND (id = ANY(%s) OR submit_attempts = 0)"
         which_params = [installation_id, ids]
