@@ -332,6 +332,7 @@ def _withdrawal_move(
     from_bucket: str,
     to_bucket: str,
     code: str,
+    locked: bool = False,
 ) -> PostResult:
     _account_money(account, amount)
     return post(
@@ -348,14 +349,26 @@ def _withdrawal_move(
         ),
         # Checked under the account lock: concurrent withdrawals cannot both pass.
         no_negative=(from_bucket,),
+        locked_accounts={(account.distributor_id, account.currency): account} if locked else None,
+        keys_are_new=locked,
     )
 
 
 def hold_withdrawal(
-    account: Account, amount: Money, *, withdrawal_id: str, idempotency_key: str
+    account: Account,
+    amount: Money,
+    *,
+    withdrawal_id: str,
+    idempotency_key: str,
+    locked: bool = False,
 ) -> PostResult:
     """Reserve funds for a withdrawal: available → withdrawing. Refuses to take available
-    below zero; two concurrent holds on one account are serialised by its row lock."""
+    below zero; two concurrent holds on one account are serialised by its row lock.
+
+    `locked`: the caller read `account` with its row lock in this transaction and derived
+    the key from a withdrawal it created in it (so the key cannot exist yet): no second
+    lock, no look-up of the key, no savepoint. A replay still fails on the key's unique
+    constraint (`IdempotencyConflict`), never posts twice."""
     return _withdrawal_move(
         account,
         amount,
@@ -364,6 +377,59 @@ def hold_withdrawal(
         from_bucket=Bucket.AVAILABLE,
         to_bucket=Bucket.WITHDRAWING,
         code=EntryCode.WITHDRAWAL_HELD,
+        locked=locked,
+    )
+
+
+# How a withdrawal that leaves the ledger's `withdrawing` bucket settles: paid, or released
+# back to available (failed, cancelled, rejected).
+SETTLEMENTS = {
+    EntryCode.WITHDRAWAL_PAID: Bucket.PAID,
+    EntryCode.WITHDRAWAL_RELEASED: Bucket.AVAILABLE,
+}
+
+
+def withdrawal_settlement(
+    distributor_id: int, amount: Money, code: str, *, withdrawal_id: str, idempotency_key: str
+) -> list[Posting]:
+    """The pair of entries that settles a held withdrawal (`code`: paid or released), for
+    `post_withdrawal_settlements`."""
+    if amount.amount <= 0:
+        raise ValueError("a withdrawal settles a positive amount")
+    return move_postings(
+        distributor_id=distributor_id,
+        amount=amount,
+        from_bucket=Bucket.WITHDRAWING,
+        to_bucket=SETTLEMENTS[EntryCode(code)],
+        code=code,
+        key=idempotency_key,
+        reference_type="withdrawal",
+        reference_id=withdrawal_id,
+    )
+
+
+def post_withdrawal_settlements(installation_id: int, postings: Sequence[Posting]) -> PostResult:
+    """Settle many withdrawals at once (one INSERT of entries, one UPDATE of the cached
+    totals), each pair as `post_withdrawal` / `void_withdrawal` would post it.
+
+    The caller holds the row locks of the withdrawals and moves each from an unfinished
+    status to a final one in this transaction; a settlement key is only ever written with
+    that move, so the keys are new (not looked up). Were one to exist, its unique
+    constraint fails the whole posting (`IdempotencyConflict`): nothing is posted twice.
+    `withdrawing` may not go below zero, checked under the account locks taken here (after
+    the withdrawals', the one lock order)."""
+    if not postings:
+        return PostResult([], created=False)
+    assert all(SETTLEMENTS.get(EntryCode(p.code)) for p in postings)
+    accounts = lock_accounts(
+        installation_id, {(p.distributor_id, p.amount.currency) for p in postings}
+    )
+    return post(
+        installation_id,
+        postings,
+        no_negative=(Bucket.WITHDRAWING,),
+        locked_accounts=accounts,
+        keys_are_new=True,
     )
 
 

@@ -12,10 +12,12 @@ failed, cancelled and rejected void it (withdrawing → available).
 Never pay twice:
 - the payout number is committed with the withdrawal, long before a provider hears of it,
   and never changes; a retry or a query always uses it;
-- a worker claims an approved withdrawal with a conditional UPDATE (approved → submitting)
-  and commits before calling the provider, so of two workers only one calls;
+- a worker claims approved withdrawals with a conditional UPDATE (approved → submitting)
+  over rows it locked with SKIP LOCKED, and commits before calling the provider, so of
+  two workers only one calls for each;
 - no provider is called while a row lock is held: claim and commit, call, then record the
-  answer in a second transaction;
+  answers in a second transaction (a batch's answers together, each with its own ledger
+  keys; one by one if the batch cannot be recorded);
 - an answer that leaves the outcome unknown (timeout, 5xx, unverifiable) is followed by a
   query with the same number; only a query that finds nothing lets it be sent again (same
   number), and only a refusal the query confirms fails it.
@@ -39,16 +41,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
+from saleor_distribution.core.db import insert_returning_pks
 from saleor_distribution.core.money import Money, check_currency, is_quantized, quantize
 from saleor_distribution.core.secrets import Secret
 from saleor_distribution.installations.models import Installation
 from saleor_distribution.ledger import actions as ledger
 from saleor_distribution.ledger.error_codes import LedgerErrorCode
 from saleor_distribution.ledger.lock_objects import accounts_for_update
-from saleor_distribution.ledger.models import Account
+from saleor_distribution.ledger.models import Account, EntryCode
 from saleor_distribution.network.models import Distributor, DistributorStatus
 from saleor_distribution.withdrawals import events, fetch
 from saleor_distribution.withdrawals.calculations import (
@@ -73,6 +75,7 @@ from saleor_distribution.withdrawals.models import (
     PayoutNotification,
     ProviderConfig,
     Withdrawal,
+    WithdrawalEvent,
     WithdrawalRules,
     WithdrawalStatus,
 )
@@ -97,6 +100,11 @@ STALE_CLAIM = timedelta(minutes=5)
 SUBMIT_SWEEP_AFTER = timedelta(minutes=2)
 MAX_SUBMIT_ATTEMPTS = 5
 MAX_BATCH = 500
+# Approved payouts one task claims, sends and records together. Its provider calls are
+# made one after the other, so this bounds how long one batch keeps a worker (10 x a
+# 100-300 ms gateway) while the other workers take the next batches; the commits saved
+# matter only when the gateway answers fast.
+SUBMIT_BATCH = 10
 UNKNOWN_STATE = "UNKNOWN"
 UNCLAIMED_REASON = "Not confirmed by the payee in time; the money is back in the balance."
 
@@ -807,14 +815,6 @@ def _check_daily_limits(
         )
 
 
-def _account(withdrawal: Withdrawal) -> Account:
-    return Account.objects.get(
-        installation_id=withdrawal.installation_id,
-        distributor_id=withdrawal.distributor_id,
-        currency=withdrawal.currency,
-    )
-
-
 def _hold(account: Account, withdrawal: Withdrawal) -> None:
     try:
         ledger.hold_withdrawal(
@@ -822,11 +822,13 @@ def _hold(account: Account, withdrawal: Withdrawal) -> None:
             Money(withdrawal.amount, withdrawal.currency),
             withdrawal_id=str(withdrawal.pk),
             idempotency_key=f"withdrawal:{withdrawal.pk}:hold",
+            locked=True,  # read with its row lock above; the withdrawal is new
         )
     except ValidationError as exc:
         codes = {e.code for errors in exc.error_dict.values() for e in errors}
         if LedgerErrorCode.INSUFFICIENT_FUNDS.value in codes:
-            account.refresh_from_db(fields=["available"])
+            # `account` was read under its row lock in this transaction: it is current (and
+            # the transaction is spoilt for another read: the hold took no savepoint).
             raise _invalid(
                 "amount",
                 "Only %(available)s %(currency)s is available.",
@@ -837,31 +839,81 @@ def _hold(account: Account, withdrawal: Withdrawal) -> None:
         raise
 
 
-def _pay(withdrawal: Withdrawal) -> None:
-    ledger.post_withdrawal(
-        _account(withdrawal),
-        Money(withdrawal.amount, withdrawal.currency),
-        withdrawal_id=str(withdrawal.pk),
-        idempotency_key=f"withdrawal:{withdrawal.pk}:paid",
-    )
+# What recording a provider's answer changes on a withdrawal (`_apply_result`).
+RESULT_FIELDS = (
+    "status",
+    "provider_state",
+    "provider_reference",
+    "last_queried_at",
+    "package_info",
+    "finished_at",
+    "next_query_at",
+    "failure_code",
+    "failure_reason",
+    "submitted_at",
+    "query_attempts",
+)
 
 
-def _release(withdrawal: Withdrawal) -> None:
-    ledger.void_withdrawal(
-        _account(withdrawal),
-        Money(withdrawal.amount, withdrawal.currency),
-        withdrawal_id=str(withdrawal.pk),
-        idempotency_key=f"withdrawal:{withdrawal.pk}:released",
-    )
+@dataclass
+class _Writes:
+    """The writes of settling withdrawals whose rows the caller holds locked, kept until
+    `flush` (in the same transaction): a batch of answers then costs one ledger INSERT and
+    one UPDATE of cached totals, one UPDATE of withdrawals and one INSERT of audit rows,
+    whatever its size. One answer goes through the same code."""
+
+    installation_id: int
+    postings: list[ledger.Posting] = field(default_factory=list)
+    changed: dict[int, Withdrawal] = field(default_factory=dict)
+    events: list[WithdrawalEvent] = field(default_factory=list)
+
+    def settle(self, withdrawal: Withdrawal, code: str, key: str) -> None:
+        self.postings += ledger.withdrawal_settlement(
+            withdrawal.distributor_id,
+            Money(withdrawal.amount, withdrawal.currency),
+            code,
+            withdrawal_id=str(withdrawal.pk),
+            idempotency_key=f"withdrawal:{withdrawal.pk}:{key}",
+        )
+
+    def event(self, withdrawal: Withdrawal, type: str, **kwargs: Any) -> None:
+        self.events.append(events.new_withdrawal_event(withdrawal, type, **kwargs))
+
+    def flush(self) -> None:
+        # Lock order: the withdrawals (held by the caller) → the ledger accounts (here).
+        ledger.post_withdrawal_settlements(self.installation_id, self.postings)
+        changed = list(self.changed.values())
+        if len(changed) == 1:
+            changed[0].save(update_fields=RESULT_FIELDS)
+        elif changed:
+            Withdrawal.objects.bulk_update(changed, RESULT_FIELDS)
+        insert_returning_pks(self.events)
+        self.postings, self.changed, self.events = [], {}, []
 
 
-def _enqueue_submit(withdrawal_id: int) -> None:
-    from saleor_distribution.withdrawals.tasks import submit_payout_task
-
-    submit_payout_task.delay(withdrawal_id)
+def _pay(withdrawal: Withdrawal, writes: _Writes) -> None:
+    writes.settle(withdrawal, EntryCode.WITHDRAWAL_PAID, "paid")
 
 
-def _approve(withdrawal: Withdrawal, *, actor: str, auto: bool) -> None:
+def _release(withdrawal: Withdrawal, writes: _Writes) -> None:
+    writes.settle(withdrawal, EntryCode.WITHDRAWAL_RELEASED, "released")
+
+
+def _release_now(withdrawal: Withdrawal) -> None:
+    writes = _Writes(withdrawal.installation_id)
+    _release(withdrawal, writes)
+    writes.flush()
+
+
+def _enqueue_submit(installation_id: int, withdrawal_ids: list[int]) -> None:
+    """One message per batch of approvals (a staff batch approval is one or a few)."""
+    from saleor_distribution.withdrawals.tasks import submit_payouts_task
+
+    for start in range(0, len(withdrawal_ids), SUBMIT_BATCH):
+        submit_payouts_task.delay(installation_id, withdrawal_ids[start : start + SUBMIT_BATCH])
+
+
+def _approve(withdrawal: Withdrawal, *, actor: str, auto: bool, enqueue: bool = True) -> None:
     now = timezone.now()
     from_status = withdrawal.status
     withdrawal.status = WithdrawalStatus.APPROVED
@@ -879,7 +931,8 @@ def _approve(withdrawal: Withdrawal, *, actor: str, auto: bool) -> None:
         actor=actor,
         from_status=from_status,
     )
-    transaction.on_commit(partial(_enqueue_submit, withdrawal.pk))
+    if enqueue:
+        transaction.on_commit(partial(_enqueue_submit, withdrawal.installation_id, [withdrawal.pk]))
 
 
 def _locked(installation: Installation, withdrawal_id: int) -> Withdrawal:
@@ -939,8 +992,12 @@ def approve_withdrawals(
                     status=withdrawal.status,
                 )
             else:
-                _approve(withdrawal, actor=events.staff(staff_user_id), auto=False)
+                _approve(withdrawal, actor=events.staff(staff_user_id), auto=False, enqueue=False)
                 batch.approved.append(withdrawal)
+        if batch.approved:
+            transaction.on_commit(
+                partial(_enqueue_submit, installation.pk, [w.pk for w in batch.approved])
+            )
     return batch
 
 
@@ -983,7 +1040,7 @@ def reject_withdrawal(
                 "next_query_at",
             ]
         )
-        _release(withdrawal)
+        _release_now(withdrawal)
         events.withdrawal_event(
             withdrawal,
             EventType.REJECTED,
@@ -998,54 +1055,145 @@ def reject_withdrawal(
 
 
 def submit_payout(withdrawal_id: int) -> Withdrawal:
-    """Send an approved withdrawal to its provider, once.
+    """Send one approved withdrawal to its provider, once (see `submit_payouts`)."""
+    done = _submit(_claim([withdrawal_id]))
+    return done[0] if done else Withdrawal.objects.get(pk=withdrawal_id)
 
-    The claim (approved → submitting) is a conditional UPDATE committed before the call, so
-    a second worker finds nothing to claim and calls nobody. The answer is recorded in a
-    second transaction; an error is followed by a query with the same number.
-    """
+
+def submit_payouts(
+    installation_id: int, withdrawal_ids: Iterable[int], *, limit: int = SUBMIT_BATCH
+) -> list[Withdrawal]:
+    """Send a batch of approved withdrawals of one installation to their providers, each
+    once: those of `withdrawal_ids` that are still approved and, up to `limit`, other
+    first-time approvals waiting in the installation (their own messages then find nothing
+    to do). Returns the withdrawals it sent, as recorded."""
+    return _submit(_claim(withdrawal_ids, installation_id=installation_id, limit=limit))
+
+
+def _claim(
+    withdrawal_ids: Iterable[int], *, installation_id: int | None = None, limit: int = 1
+) -> list[Withdrawal]:
+    """Claim approved withdrawals (approved → submitting) and commit, before any provider
+    hears of them: one conditional UPDATE over rows locked with SKIP LOCKED, so of two
+    workers each claims a row only the other did not (a row another worker is claiming or
+    changing is left to it). With `installation_id`, first-time approvals of that
+    installation are claimed too, up to `limit`."""
+    ids = sorted({int(pk) for pk in withdrawal_ids})
     now = timezone.now()
+    which = "id = ANY(%s)"
+    which_params: list[Any] = [ids]
+    if installation_id is not None:
+        which = "installation_id = %s AND (id = ANY(%s) OR submit_attempts = 0)"
+        which_params = [installation_id, ids]
+    table = Withdrawal._meta.db_table
+    # The rows are picked (and locked) once, in a materialized CTE: as `id IN (SELECT …
+    # LIMIT n FOR UPDATE SKIP LOCKED)` the planner may run the subquery once per row
+    # and claim more than n.
+    sql = (
+        f"WITH picked AS MATERIALIZED (SELECT id FROM {table}"  # noqa: S608
+        f" WHERE {which} AND status = %s ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)"
+        f" UPDATE {table} AS w SET status = %s, claimed_at = %s,"
+        " submit_attempts = w.submit_attempts + 1, next_query_at = %s"
+        " FROM picked WHERE w.id = picked.id AND w.status = %s RETURNING w.*"
+    )
+    params = [
+        *which_params,
+        WithdrawalStatus.APPROVED,
+        max(limit, len(ids)),
+        WithdrawalStatus.SUBMITTING,
+        now,
+        now + STALE_CLAIM,
+        WithdrawalStatus.APPROVED,
+    ]
     with transaction.atomic(durable=True):
-        claimed = Withdrawal.objects.filter(
-            pk=withdrawal_id, status=WithdrawalStatus.APPROVED
-        ).update(
-            status=WithdrawalStatus.SUBMITTING,
-            claimed_at=now,
-            submit_attempts=F("submit_attempts") + 1,
-            next_query_at=now + STALE_CLAIM,
+        claimed = sorted(Withdrawal.objects.raw(sql, params), key=lambda w: w.pk)
+        payees = PayeeAccount.objects.in_bulk(
+            {w.payee_account_id for w in claimed if w.payee_account_id}
         )
-        withdrawal = Withdrawal.objects.select_related("payee_account").get(pk=withdrawal_id)
-        if not claimed:
-            return withdrawal
-        events.withdrawal_event(
-            withdrawal,
-            EventType.SUBMIT_CLAIMED,
-            actor=events.SYSTEM,
-            from_status=WithdrawalStatus.APPROVED,
-            data={"attempt": withdrawal.submit_attempts},
+        for withdrawal in claimed:
+            withdrawal.payee_account = payees.get(withdrawal.payee_account_id)
+        insert_returning_pks(
+            [
+                events.new_withdrawal_event(
+                    withdrawal,
+                    EventType.SUBMIT_CLAIMED,
+                    actor=events.SYSTEM,
+                    from_status=WithdrawalStatus.APPROVED,
+                    data={"attempt": withdrawal.submit_attempts},
+                )
+                for withdrawal in claimed
+            ]
         )
-    request = PayoutRequest(
-        number=withdrawal.payout_number,
-        amount=Money(withdrawal.net_amount, withdrawal.currency),
-        payee=_payee(withdrawal.payee_account),
-    )
+    return claimed
+
+
+def _submit(claimed: list[Withdrawal]) -> list[Withdrawal]:
+    """Call the provider for each claimed withdrawal (no lock held, the claims committed),
+    then record the answers of the batch together; an error is followed by a query with
+    the same number. Answers already received are recorded even if a later call raises."""
+    providers: dict[tuple[int, str], PayoutProvider] = {}
+    answered: list[tuple[Withdrawal, PayoutResult]] = []
+    refused: list[tuple[Withdrawal, PayoutError]] = []
     try:
-        provider = _provider_for(withdrawal)
-        result = provider.submit(request)
-    except PayoutError as error:
-        logger.warning(
-            "Payout submission failed",
-            extra={
-                "installation_id": withdrawal.installation_id,
-                "withdrawal_id": withdrawal.pk,
-                "code": error.code,
-                "retryable": error.retryable,
-            },
-        )
-        return _after_submit_error(withdrawal, error)
-    return record_payout_result(
-        withdrawal.installation_id, withdrawal.pk, result, actor=events.provider(withdrawal.channel)
-    )
+        for withdrawal in claimed:
+            request = PayoutRequest(
+                number=withdrawal.payout_number,
+                amount=Money(withdrawal.net_amount, withdrawal.currency),
+                payee=_payee(withdrawal.payee_account),
+            )
+            try:
+                where = (withdrawal.installation_id, withdrawal.channel)
+                if where not in providers:
+                    providers[where] = _provider_for(withdrawal)
+                answered.append((withdrawal, providers[where].submit(request)))
+            except PayoutError as error:
+                logger.warning(
+                    "Payout submission failed",
+                    extra={
+                        "installation_id": withdrawal.installation_id,
+                        "withdrawal_id": withdrawal.pk,
+                        "code": error.code,
+                        "retryable": error.retryable,
+                    },
+                )
+                refused.append((withdrawal, error))
+    finally:
+        done = _record_answers(answered)
+    return done + [_after_submit_error(withdrawal, error) for withdrawal, error in refused]
+
+
+def _record_answers(answered: list[tuple[Withdrawal, PayoutResult]]) -> list[Withdrawal]:
+    """Record providers' answers to submissions: a batch in one transaction, or, should
+    that fail, each in its own (so one bad answer does not lose the others'; one that
+    cannot be recorded stays `submitting` and the poller asks the provider again)."""
+    if not answered:
+        return []
+    installation_id = answered[0][0].installation_id
+    assert all(w.installation_id == installation_id for w, _ in answered)
+    if len(answered) > 1:
+        try:
+            return record_payout_results(
+                installation_id,
+                [(w.pk, result, events.provider(w.channel)) for w, result in answered],
+            )
+        except Exception:
+            logger.exception(
+                "Recording a batch of payout answers failed; recording them one by one",
+                extra={"installation_id": installation_id, "count": len(answered)},
+            )
+    done = []
+    for withdrawal, result in answered:
+        try:
+            actor = events.provider(withdrawal.channel)
+            done.append(record_payout_result(installation_id, withdrawal.pk, result, actor=actor))
+        except Exception:
+            if len(answered) == 1:
+                raise
+            logger.exception(
+                "Recording a payout answer failed",
+                extra={"installation_id": installation_id, "withdrawal_id": withdrawal.pk},
+            )
+    return done
 
 
 def _after_submit_error(withdrawal: Withdrawal, error: PayoutError) -> Withdrawal:
@@ -1078,7 +1226,9 @@ class Applied:
     withdrawal: Withdrawal
 
 
-def _apply_result(withdrawal: Withdrawal, result: PayoutResult, *, actor: str) -> Applied:
+def _apply_result(
+    withdrawal: Withdrawal, result: PayoutResult, *, actor: str, writes: _Writes
+) -> Applied:
     """Move a locked withdrawal to what the provider says. A final state is never left: a
     contradicting answer is recorded as a conflict (for reconciliation) and changes nothing;
     the ledger moves exactly once (idempotency keys per withdrawal)."""
@@ -1088,19 +1238,19 @@ def _apply_result(withdrawal: Withdrawal, result: PayoutResult, *, actor: str) -
     target = STATUS_FOR_RESULT[result.status]
     expected = Money(withdrawal.net_amount, withdrawal.currency)
     if result.amount is not None and result.amount != expected:
-        _conflict(withdrawal, result, actor, "amount differs")
+        _conflict(withdrawal, result, actor, "amount differs", writes)
         return Applied("amount_mismatch", withdrawal)
     if withdrawal.status in FINAL_STATUSES:
         if withdrawal.status == target:
             return Applied("duplicate", withdrawal)
         if result.is_final:
-            _conflict(withdrawal, result, actor, "final state contradicted")
+            _conflict(withdrawal, result, actor, "final state contradicted", writes)
             return Applied("conflict", withdrawal)
         return Applied("stale", withdrawal)
     if withdrawal.status == WithdrawalStatus.REQUESTED or (
         withdrawal.status == WithdrawalStatus.APPROVED and not withdrawal.submit_attempts
     ):
-        _conflict(withdrawal, result, actor, "never sent")
+        _conflict(withdrawal, result, actor, "never sent", writes)
         return Applied("conflict", withdrawal)
     now = timezone.now()
     from_status = withdrawal.status
@@ -1115,13 +1265,13 @@ def _apply_result(withdrawal: Withdrawal, result: PayoutResult, *, actor: str) -
         withdrawal.finished_at = now
         withdrawal.next_query_at = None
         if target == WithdrawalStatus.PAID:
-            _pay(withdrawal)
+            _pay(withdrawal, writes)
         else:
             withdrawal.failure_code = result.failure_code[:64]
             withdrawal.failure_reason = result.failure_reason or (
                 UNCLAIMED_REASON if target == WithdrawalStatus.CANCELLED else ""
             )
-            _release(withdrawal)
+            _release(withdrawal, writes)
     else:
         withdrawal.submitted_at = withdrawal.submitted_at or now
         withdrawal.query_attempts = 0 if changed else withdrawal.query_attempts + 1
@@ -1130,9 +1280,9 @@ def _apply_result(withdrawal: Withdrawal, result: PayoutResult, *, actor: str) -
             if provider_class(withdrawal.channel).supports_query
             else None
         )
-    withdrawal.save()
+    writes.changed[withdrawal.pk] = withdrawal
     if changed:
-        events.withdrawal_event(
+        writes.event(
             withdrawal,
             EVENT_FOR_STATUS.get(target, EventType.PROVIDER_STATE),
             actor=actor,
@@ -1157,7 +1307,13 @@ def _apply_result(withdrawal: Withdrawal, result: PayoutResult, *, actor: str) -
     return Applied("changed" if changed else "unchanged", withdrawal)
 
 
-def _conflict(withdrawal: Withdrawal, result: PayoutResult, actor: str, problem: str) -> None:
+def _conflict(
+    withdrawal: Withdrawal,
+    result: PayoutResult,
+    actor: str,
+    problem: str,
+    writes: _Writes | None = None,
+) -> None:
     logger.error(
         "Payout result contradicts our record",
         extra={
@@ -1168,7 +1324,7 @@ def _conflict(withdrawal: Withdrawal, result: PayoutResult, actor: str, problem:
             "problem": problem,
         },
     )
-    events.withdrawal_event(
+    event = events.new_withdrawal_event(
         withdrawal,
         EventType.CONFLICT,
         actor=actor,
@@ -1179,6 +1335,18 @@ def _conflict(withdrawal: Withdrawal, result: PayoutResult, actor: str, problem:
             "provider_amount": str(result.amount.amount) if result.amount else None,
         },
     )
+    if writes is None:
+        event.save(force_insert=True)
+    else:
+        writes.events.append(event)
+
+
+def _apply_one(withdrawal: Withdrawal, result: PayoutResult, *, actor: str) -> Applied:
+    """`_apply_result` for one locked withdrawal, written at once."""
+    writes = _Writes(withdrawal.installation_id)
+    applied = _apply_result(withdrawal, result, actor=actor, writes=writes)
+    writes.flush()
+    return applied
 
 
 def record_payout_result(
@@ -1186,12 +1354,29 @@ def record_payout_result(
 ) -> Withdrawal:
     """Record what a provider said about a payout (its answer, a query, a notification)."""
     with transaction.atomic(durable=True):
-        withdrawal = (
-            withdrawal_for_update(installation_id, withdrawal_id)
-            .select_related("payee_account")
-            .get()
-        )
-        return _apply_result(withdrawal, result, actor=actor).withdrawal
+        withdrawal = withdrawal_for_update(installation_id, withdrawal_id).get()
+        return _apply_one(withdrawal, result, actor=actor).withdrawal
+
+
+def record_payout_results(
+    installation_id: int, answers: Iterable[tuple[int, PayoutResult, str]]
+) -> list[Withdrawal]:
+    """Record many answers (withdrawal id, result, actor) in one transaction, each as
+    `record_payout_result` would: the withdrawals locked in primary-key order, then their
+    ledger accounts; the ledger moves, withdrawal rows and audit rows written in one
+    statement each. All or nothing."""
+    answers = list(answers)
+    with transaction.atomic(durable=True):
+        locked = {
+            w.pk: w for w in withdrawals_for_update(installation_id, [a[0] for a in answers])
+        }
+        writes = _Writes(installation_id)
+        done = [
+            _apply_result(locked[pk], result, actor=actor, writes=writes).withdrawal
+            for pk, result, actor in answers
+        ]
+        writes.flush()
+    return done
 
 
 def sync_payout(withdrawal_id: int, *, submit_error: PayoutError | None = None) -> Withdrawal:
@@ -1313,7 +1498,7 @@ def _fail_unsent(withdrawal: Withdrawal, code: str, reason: str) -> Withdrawal:
     withdrawal.save(
         update_fields=["status", "failure_code", "failure_reason", "finished_at", "next_query_at"]
     )
-    _release(withdrawal)
+    _release_now(withdrawal)
     events.withdrawal_event(
         withdrawal,
         EventType.FAILED,
@@ -1355,7 +1540,7 @@ def cancel_payout(
             actor=events.staff(staff_user_id),
             from_status=locked.status,
         )
-        return _apply_result(locked, result, actor=events.provider(locked.channel)).withdrawal
+        return _apply_one(locked, result, actor=events.provider(locked.channel)).withdrawal
 
 
 def record_manual_payout(
@@ -1413,7 +1598,7 @@ def _record_manual(
                 "Only a submitted bank transfer can be recorded.",
                 WithdrawalErrorCode.INVALID_STATUS,
             )
-        return _apply_result(withdrawal, result, actor=events.staff(staff_user_id)).withdrawal
+        return _apply_one(withdrawal, result, actor=events.staff(staff_user_id)).withdrawal
 
 
 def process_payout_notification(
@@ -1453,6 +1638,6 @@ def process_payout_notification(
                 )
                 outcome = "unknown_payout"
             else:
-                outcome = _apply_result(withdrawal, result, actor=events.provider(channel)).outcome
+                outcome = _apply_one(withdrawal, result, actor=events.provider(channel)).outcome
         PayoutNotification.objects.filter(pk=stored.pk).update(outcome=outcome)
     return outcome

@@ -22,7 +22,7 @@ def provider(channel: str) -> str:
     return f"provider:{channel}"
 
 
-def withdrawal_event(
+def new_withdrawal_event(
     withdrawal: Withdrawal,
     type: str,
     *,
@@ -30,7 +30,9 @@ def withdrawal_event(
     from_status: str = "",
     data: dict[str, Any] | None = None,
 ) -> WithdrawalEvent:
-    return WithdrawalEvent.objects.create(
+    """The event, not saved yet (a batch inserts its events in one statement); `to_status`
+    is the withdrawal's status now."""
+    return WithdrawalEvent(
         installation_id=withdrawal.installation_id,
         withdrawal=withdrawal,
         type=type,
@@ -39,6 +41,21 @@ def withdrawal_event(
         to_status=withdrawal.status,
         data=data or {},
     )
+
+
+def withdrawal_event(
+    withdrawal: Withdrawal,
+    type: str,
+    *,
+    actor: str,
+    from_status: str = "",
+    data: dict[str, Any] | None = None,
+) -> WithdrawalEvent:
+    event = new_withdrawal_event(
+        withdrawal, type, actor=actor, from_status=from_status, data=data
+    )
+    event.save(force_insert=True)
+    return event
 
 
 def subject_event(

@@ -21,6 +21,13 @@ def submit_payout_task(withdrawal_id: int) -> str:
 
 
 @shared_task
+def submit_payouts_task(installation_id: int, withdrawal_ids: list[int]) -> int:
+    """One per batch of approvals: sends them (and other waiting first-time approvals of the
+    installation) together. Returns how many it sent."""
+    return len(actions.submit_payouts(installation_id, withdrawal_ids))
+
+
+@shared_task
 def sync_payout_task(withdrawal_id: int) -> str:
     return str(actions.sync_payout(withdrawal_id).status)
 
