@@ -96,7 +96,8 @@ describe("dashboard extension", () => {
     await frame.getByTestId("distributor-search").fill(env.seed.root.code);
     await table.getByText(env.seed.root.code, { exact: true }).click();
     const tree = frame.getByTestId("team-tree");
-    await tree.waitFor();
+    // The tree shows a loading row first: wait for the first page's last member, not just the tree.
+    await tree.getByRole("treeitem").nth(49).waitFor();
     assert.equal(await tree.getByRole("treeitem").count(), 50);
     await frame.getByTestId("team-load-more").click();
     await frame.locator(`[role="treeitem"]`).nth(59).waitFor();
