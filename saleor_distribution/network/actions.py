@@ -435,6 +435,11 @@ def set_grade(
         locked = lock_objects.distributor_for_update(distributor)
         if locked.grade_id == (grade.pk if grade else None):
             return locked
+        # The grade row is locked as `grades.delete_grade` locks it, so that a deletion either
+        # sees this distributor holding it (and is refused) or has removed it first (and this
+        # is refused here), never a foreign-key failure at commit.
+        if grade is not None and not _lock_grade(grade):
+            raise refuse("grade", "The grade no longer exists.", NetworkErrorCode.INVALID_GRADE)
         before = audit.snapshot(locked, ("grade",))
         locked.grade = grade
         locked.save(update_fields=("grade",))
@@ -448,6 +453,11 @@ def set_grade(
             reason=reason,
         )
     return locked
+
+
+def _lock_grade(grade: Grade) -> bool:
+    """Lock the grade's row for the caller's transaction; False when it has been deleted."""
+    return Grade.objects.select_for_update().filter(pk=grade.pk).exists()
 
 
 def change_code(distributor: Distributor, code: str, *, actor: Actor) -> Distributor:

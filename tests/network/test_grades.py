@@ -399,3 +399,21 @@ def test_upgrade_never_lowers_a_rank_and_leaves_no_one_below_a_grade_they_meet(
                 )
                 assert not all(t.met for t in progress), (row.code, grade.name)
         transaction.set_rollback(True)
+
+
+def test_setting_a_grade_deleted_meanwhile_is_refused_and_changes_nothing(
+    installation, gold, make_seller
+):
+    # Staff opened the set-grade dialog; meanwhile another staff member deleted the grade.
+    seller = make_seller("LATE01")
+    stale = Grade.objects.get(pk=gold.pk)
+    grades.delete_grade(gold, actor=STAFF)
+    before = audit_rows(installation)
+
+    with pytest.raises(ValidationError) as caught:
+        actions.set_grade(seller, stale, actor=STAFF)
+
+    assert refusal(caught) == {"grade": ["invalid_grade"]}
+    seller.refresh_from_db()
+    assert seller.grade_id is None
+    assert audit_rows(installation) == before
