@@ -10,6 +10,7 @@ queries, NOT_FOUND in mutations, so ids cannot be probed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
 from typing import Any, ClassVar
 
@@ -94,6 +95,14 @@ def mutation_errors(exc: ValidationError, codes: type[Enum]) -> list[dict[str, A
         {**error, "code": error["code"] if error["code"] in known else fallback}
         for error in errors_from_validation(exc)
     ]
+
+
+def renamed_fields(exc: ValidationError, names: Mapping[str, str]) -> ValidationError:
+    """A domain refusal with its fields named as the API names them (the others kept as
+    they are), e.g. an action's `new_parent` as its mutation's `parentId`."""
+    return ValidationError(
+        {names.get(field, field): errors for field, errors in exc.error_dict.items()}
+    )
 
 
 def refusal(field: str | None, message: str, code: str) -> ValidationError:

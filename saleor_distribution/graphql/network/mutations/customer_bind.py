@@ -5,7 +5,7 @@ from typing import Any
 import graphene
 from django.core.exceptions import ValidationError
 
-from saleor_distribution.graphql.core.mutations import error_type, refusal
+from saleor_distribution.graphql.core.mutations import error_type, refusal, renamed_fields
 from saleor_distribution.graphql.network.mutations.common import (
     CODES,
     CustomerMutation,
@@ -58,10 +58,5 @@ class CustomerBind(CustomerMutation):
             )
         except ValidationError as exc:
             # The action's `distributor` is the API's `code`; `customer` is the caller.
-            raise ValidationError(
-                {
-                    {"distributor": "code", "customer": "__all__"}.get(field, field): errors
-                    for field, errors in exc.error_dict.items()
-                }
-            ) from exc
+            raise renamed_fields(exc, {"distributor": "code", "customer": "__all__"}) from exc
         return CustomerBindResult(distributor=result.binding.distributor, errors=[])

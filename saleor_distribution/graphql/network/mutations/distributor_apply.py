@@ -5,6 +5,7 @@ from typing import Any
 import graphene
 from django.core.exceptions import ValidationError
 
+from saleor_distribution.graphql.core.mutations import renamed_fields
 from saleor_distribution.graphql.network.mutations.common import (
     CustomerMutation,
     DistributorMutationResult,
@@ -48,7 +49,5 @@ class DistributorApply(CustomerMutation):
                 paid_spend=reports.customer_paid_spend(installation, token.user_id),
             )
         except ValidationError as exc:
-            raise ValidationError(
-                {INPUT_FIELDS.get(field, field): errors for field, errors in exc.error_dict.items()}
-            ) from exc
+            raise renamed_fields(exc, INPUT_FIELDS) from exc
         return DistributorMutationResult(distributor=distributor, errors=[])

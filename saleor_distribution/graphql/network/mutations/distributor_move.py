@@ -5,6 +5,7 @@ from typing import Any
 import graphene
 from django.core.exceptions import ValidationError
 
+from saleor_distribution.graphql.core.mutations import renamed_fields
 from saleor_distribution.graphql.network.mutations.common import (
     StaffDistributorMutation,
     find_distributor,
@@ -37,9 +38,4 @@ class DistributorMove(StaffDistributorMutation):
             )
         except ValidationError as exc:
             # The action names its argument `new_parent`; the API's is `parentId`.
-            raise ValidationError(
-                {
-                    ("parent_id" if field == "new_parent" else field): errors
-                    for field, errors in exc.error_dict.items()
-                }
-            ) from exc
+            raise renamed_fields(exc, {"new_parent": "parent_id"}) from exc

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 
 from saleor_distribution.graphql.core.mutations import (
     DistributionMutation,
+    renamed_fields,
     require_staff_permission,
 )
 from saleor_distribution.graphql.core.types import (
@@ -69,12 +70,6 @@ def grade_values(data: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def in_input_terms(exc: ValidationError) -> ValidationError:
-    return ValidationError(
-        {INPUT_FIELDS.get(field, field): errors for field, errors in exc.error_dict.items()}
-    )
-
-
 class GradeCreate(DistributionMutation):
     """Add a grade with its upgrade targets (MANAGE_USERS); audited."""
 
@@ -93,5 +88,5 @@ class GradeCreate(DistributionMutation):
                 info.context.viewer.installation, actor=staff_actor(info), **values
             )
         except ValidationError as exc:
-            raise in_input_terms(exc) from exc
+            raise renamed_fields(exc, INPUT_FIELDS) from exc
         return GradeMutationResult(grade=grade, errors=[])

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from saleor_distribution.graphql.core.mutations import (
     DistributionMutation,
+    renamed_fields,
     require_staff_permission,
 )
 from saleor_distribution.graphql.network.mutations.common import (
@@ -16,9 +17,9 @@ from saleor_distribution.graphql.network.mutations.common import (
     staff_actor,
 )
 from saleor_distribution.graphql.network.mutations.grade_create import (
+    INPUT_FIELDS,
     GradeTargetsInput,
     grade_values,
-    in_input_terms,
 )
 from saleor_distribution.graphql.network.resolvers import MANAGE_USERS
 from saleor_distribution.network import grades
@@ -53,5 +54,5 @@ class GradeUpdate(DistributionMutation):
         try:
             grade = grades.update_grade(grade, actor=staff_actor(info), **changes)
         except ValidationError as exc:
-            raise in_input_terms(exc) from exc
+            raise renamed_fields(exc, INPUT_FIELDS) from exc
         return GradeMutationResult(grade=grade, errors=[])

@@ -10,6 +10,7 @@ from saleor_distribution.graphql.core.mutations import (
     DistributionMutation,
     error_type,
     refusal,
+    renamed_fields,
     require_staff_permission,
 )
 from saleor_distribution.graphql.core.types import (
@@ -101,9 +102,7 @@ class ProgrammeSettingsUpdate(DistributionMutation):
         try:
             policy = actions.update_policy(installation, actor=staff_actor(info), **changes)
         except ValidationError as exc:
-            raise ValidationError(
-                {INPUT_FIELDS.get(field, field): errors for field, errors in exc.error_dict.items()}
-            ) from exc
+            raise renamed_fields(exc, INPUT_FIELDS) from exc
         return ProgrammeSettingsMutationResult(programme_settings=policy, errors=[])
 
 
