@@ -54,6 +54,13 @@ MAX_SALES_AMOUNT = Decimal("1e17")
 UPGRADE_BATCH = 5000
 UPGRADE_MAX_BATCHES = 1000
 
+# Unique per installation (constraints `network_grade_unique_<field>`), and the code of
+# the refusal when another grade has the value.
+UNIQUE_FIELDS = {
+    "name": NetworkErrorCode.GRADE_NAME_TAKEN,
+    "rank": NetworkErrorCode.GRADE_RANK_TAKEN,
+}
+
 SALES = "sales"
 DIRECT_COUNT = "direct_count"
 TEAM_SIZE = "team_size"
@@ -203,10 +210,13 @@ def _validate(grade: Grade) -> None:
     if errors:
         raise ValidationError(errors)
     others = Grade.objects.filter(installation_id=grade.installation_id).exclude(pk=grade.pk)
-    if others.filter(name=grade.name).exists():
-        raise _refuse("name", "Another grade has this name.", NetworkErrorCode.GRADE_NAME_TAKEN)
-    if others.filter(rank=grade.rank).exists():
-        raise _refuse("rank", "Another grade has this rank.", NetworkErrorCode.GRADE_RANK_TAKEN)
+    for field in UNIQUE_FIELDS:
+        if others.filter(**{field: getattr(grade, field)}).exists():
+            raise _taken(field)
+
+
+def _taken(field: str) -> ValidationError:
+    return _refuse(field, f"Another grade has this {field}.", UNIQUE_FIELDS[field])
 
 
 def _save(grade: Grade, *, force_insert: bool = False) -> None:
@@ -214,14 +224,9 @@ def _save(grade: Grade, *, force_insert: bool = False) -> None:
         with transaction.atomic():
             grade.save(force_insert=force_insert)
     except IntegrityError as exc:
-        if "network_grade_unique_name" in str(exc):
-            raise _refuse(
-                "name", "Another grade has this name.", NetworkErrorCode.GRADE_NAME_TAKEN
-            ) from exc
-        if "network_grade_unique_rank" in str(exc):
-            raise _refuse(
-                "rank", "Another grade has this rank.", NetworkErrorCode.GRADE_RANK_TAKEN
-            ) from exc
+        for field in UNIQUE_FIELDS:
+            if f"network_grade_unique_{field}" in str(exc):
+                raise _taken(field) from exc
         raise
 
 
