@@ -409,8 +409,9 @@ def withdrawal_settlement(
 
 
 def post_withdrawal_settlements(installation_id: int, postings: Sequence[Posting]) -> PostResult:
-    """Settle many withdrawals at once (one INSERT of entries, one UPDATE of the cached
-    totals), each pair as `post_withdrawal` / `void_withdrawal` would post it.
+    """Settle held withdrawals, one or many at once (one INSERT of entries, one UPDATE of
+    the cached totals): each pair of `withdrawal_settlement` moves its amount out of
+    `withdrawing`, to paid or back to available.
 
     The caller holds the row locks of the withdrawals and moves each from an unfinished
     status to a final one in this transaction; a settlement key is only ever written with
@@ -430,36 +431,6 @@ def post_withdrawal_settlements(installation_id: int, postings: Sequence[Posting
         no_negative=(Bucket.WITHDRAWING,),
         locked_accounts=accounts,
         keys_are_new=True,
-    )
-
-
-def post_withdrawal(
-    account: Account, amount: Money, *, withdrawal_id: str, idempotency_key: str
-) -> PostResult:
-    """The payout went through: withdrawing → paid."""
-    return _withdrawal_move(
-        account,
-        amount,
-        withdrawal_id=withdrawal_id,
-        idempotency_key=idempotency_key,
-        from_bucket=Bucket.WITHDRAWING,
-        to_bucket=Bucket.PAID,
-        code=EntryCode.WITHDRAWAL_PAID,
-    )
-
-
-def void_withdrawal(
-    account: Account, amount: Money, *, withdrawal_id: str, idempotency_key: str
-) -> PostResult:
-    """The withdrawal failed or was rejected: the hold goes back, withdrawing → available."""
-    return _withdrawal_move(
-        account,
-        amount,
-        withdrawal_id=withdrawal_id,
-        idempotency_key=idempotency_key,
-        from_bucket=Bucket.WITHDRAWING,
-        to_bucket=Bucket.AVAILABLE,
-        code=EntryCode.WITHDRAWAL_RELEASED,
     )
 
 

@@ -309,9 +309,10 @@ def test_full_refund_after_payout_claws_back_below_zero_then_nets_with_a_new_ord
     ledger.hold_withdrawal(
         account, Money(D("5.09"), "USD"), withdrawal_id="1", idempotency_key="withdrawal:1:hold"
     )
-    ledger.post_withdrawal(
-        account, Money(D("5.09"), "USD"), withdrawal_id="1", idempotency_key="withdrawal:1:paid"
-    )
+    ledger.post_withdrawal_settlements(account.installation_id, ledger.withdrawal_settlement(
+        ref42.pk, Money(D("5.09"), "USD"), EntryCode.WITHDRAWAL_PAID, withdrawal_id="1",
+        idempotency_key="withdrawal:1:paid",
+    ))
     assert balances(ref42) == {"paid": D("5.09")}
 
     # When the whole order is refunded (the captured full refund, still fulfilled)

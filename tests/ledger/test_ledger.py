@@ -129,11 +129,17 @@ def test_hold_moves_available_to_withdrawing_and_post_or_void_resolves_it(funded
     ledger.hold_withdrawal(funded, usd("60.00"), withdrawal_id="1", idempotency_key="w1:hold")
     assert balances(alice) == {"available": D("40.00"), "withdrawing": D("60.00")}
 
-    ledger.post_withdrawal(funded, usd("60.00"), withdrawal_id="1", idempotency_key="w1:paid")
+    ledger.post_withdrawal_settlements(funded.installation_id, ledger.withdrawal_settlement(
+        funded.distributor_id, usd("60.00"), EntryCode.WITHDRAWAL_PAID, withdrawal_id="1",
+        idempotency_key="w1:paid",
+    ))
     assert balances(alice) == {"available": D("40.00"), "paid": D("60.00")}
 
     ledger.hold_withdrawal(funded, usd("40.00"), withdrawal_id="2", idempotency_key="w2:hold")
-    ledger.void_withdrawal(funded, usd("40.00"), withdrawal_id="2", idempotency_key="w2:void")
+    ledger.post_withdrawal_settlements(funded.installation_id, ledger.withdrawal_settlement(
+        funded.distributor_id, usd("40.00"), EntryCode.WITHDRAWAL_RELEASED, withdrawal_id="2",
+        idempotency_key="w2:void",
+    ))
     assert balances(alice) == {"available": D("40.00"), "paid": D("60.00")}
     pair = LedgerEntry.objects.filter(idempotency_key__startswith="w1:hold").order_by("bucket")
     assert [(e.bucket, e.amount, e.code) for e in pair] == [
