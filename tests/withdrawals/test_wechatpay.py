@@ -363,6 +363,33 @@ def test_certificate_mode_end_to_end(
     assert balances(account) == buckets("500.00", paid="2000.00")
 
 
+def test_certificate_mode_downloads_the_certificates_once_until_the_settings_change(
+    payout_installation, distributor, fake_wechatpay_certificate_mode
+):
+    fake = fake_wechatpay_certificate_mode
+    configure_wechat(payout_installation, fake)
+    set_rules(payout_installation)
+    bind_wechat(distributor)
+    fund(distributor, "100.00")
+
+    # Three submissions, each its own batch (as three approvals' messages are).
+    for _ in range(3):
+        actions.submit_payout(approved(payout_installation, distributor, "10.00", WECHAT).pk)
+    assert fake.certificate_requests == 1
+
+    # Staff change the settings: the next payout is built from the new ones at once.
+    options = {**fake.provider_options(), "transfer_remark": "季度佣金"}
+    actions.configure_provider(
+        payout_installation, WECHAT, options=options, gateway_url=fake.url, staff_user_id=STAFF
+    )
+    withdrawal = actions.submit_payout(
+        approved(payout_installation, distributor, "10.00", WECHAT).pk
+    )
+    assert fake.bills[withdrawal.payout_number].remark == "季度佣金"
+    assert fake.certificate_requests == 2
+    assert withdrawal.status == WithdrawalStatus.AWAITING_CONFIRMATION
+
+
 def test_bad_request_signature_is_refused_by_the_gateway(
     payout_installation, distributor, fake_wechatpay, wechat_setup
 ):

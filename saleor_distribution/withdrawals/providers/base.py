@@ -1,11 +1,12 @@
 """The payout provider interface, shared by WeChat Pay, Alipay, manual bank transfers and the
 development dummy.
 
-A provider is built per installation from its stored `ProviderConfig` (see `build_provider`)
-and never cached in a module global. It speaks money as `Money` at its edges and converts to
-fen or yuan strings itself. Every answer becomes a `PayoutResult`; anything that leaves the
-outcome unknown (a timeout, a 5xx, an unverifiable answer) raises a retryable
-`PayoutError`, after which the caller queries with the same payout number.
+A provider is built per installation from its stored `ProviderConfig` (see `build_provider`,
+which keeps it, per thread, for as long as that configuration is unchanged). It speaks
+money as `Money` at its edges and converts to fen or yuan strings itself. Every answer
+becomes a `PayoutResult`; anything that leaves the outcome unknown (a timeout, a 5xx, an
+unverifiable answer) raises a retryable `PayoutError`, after which the caller queries with
+the same payout number.
 """
 
 from __future__ import annotations
