@@ -43,7 +43,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from saleor_distribution.core.db import insert_returning_pks
+from saleor_distribution.core.db import insert_returning_pks, update_rows
 from saleor_distribution.core.money import Money, check_currency, is_quantized, quantize
 from saleor_distribution.core.secrets import Secret
 from saleor_distribution.installations.models import Installation
@@ -715,7 +715,7 @@ def request_withdrawal(
                 )
             account = accounts[0]
             _check_daily_limits(rules, distributor, amount, now)
-            withdrawal = Withdrawal.objects.create(
+            withdrawal = Withdrawal(
                 installation=installation,
                 distributor=distributor,
                 channel=channel,
@@ -729,21 +729,31 @@ def request_withdrawal(
                 real_name_required=checked.real_name_required,
                 requested_at=now,
             )
+            audit = [
+                events.new_withdrawal_event(
+                    withdrawal,
+                    EventType.REQUESTED,
+                    actor=actor,
+                    data={
+                        "amount": str(amount.amount),
+                        "fee": str(checked.fee.amount),
+                        "net_amount": str(checked.net.amount),
+                        "currency": amount.currency,
+                        "channel": channel,
+                    },
+                )
+            ]
+            auto = rules.auto_approve_max is not None and amount.amount <= rules.auto_approve_max
+            if auto:
+                # Approved as it is written: one row, and both audit rows in one INSERT.
+                audit.append(_approval(withdrawal, actor=events.SYSTEM, auto=True))
+            withdrawal.save(force_insert=True)
             _hold(account, withdrawal)
-            events.withdrawal_event(
-                withdrawal,
-                EventType.REQUESTED,
-                actor=actor,
-                data={
-                    "amount": str(amount.amount),
-                    "fee": str(checked.fee.amount),
-                    "net_amount": str(checked.net.amount),
-                    "currency": amount.currency,
-                    "channel": channel,
-                },
-            )
-            if rules.auto_approve_max is not None and amount.amount <= rules.auto_approve_max:
-                _approve(withdrawal, actor=events.SYSTEM, auto=True)
+            for event in audit:
+                event.withdrawal = withdrawal  # now with its primary key
+            insert_returning_pks(audit)
+            if auto:
+                transaction.on_commit(partial(_enqueue_submit, installation.pk, [withdrawal.pk]))
     except IntegrityError:
         if not request_key:
             raise
@@ -882,11 +892,7 @@ class _Writes:
     def flush(self) -> None:
         # Lock order: the withdrawals (held by the caller) → the ledger accounts (here).
         ledger.post_withdrawal_settlements(self.installation_id, self.postings)
-        changed = list(self.changed.values())
-        if len(changed) == 1:
-            changed[0].save(update_fields=RESULT_FIELDS)
-        elif changed:
-            Withdrawal.objects.bulk_update(changed, RESULT_FIELDS)
+        update_rows(list(self.changed.values()), RESULT_FIELDS)
         insert_returning_pks(self.events)
         self.postings, self.changed, self.events = [], {}, []
 
@@ -913,7 +919,13 @@ def _enqueue_submit(installation_id: int, withdrawal_ids: list[int]) -> None:
         submit_payouts_task.delay(installation_id, withdrawal_ids[start : start + SUBMIT_BATCH])
 
 
-def _approve(withdrawal: Withdrawal, *, actor: str, auto: bool, enqueue: bool = True) -> None:
+# What an approval changes on a withdrawal (`_approval`).
+APPROVAL_FIELDS = ("status", "approved_at", "approved_by", "auto_approved", "next_query_at")
+
+
+def _approval(withdrawal: Withdrawal, *, actor: str, auto: bool) -> WithdrawalEvent:
+    """Approve `withdrawal` in memory and return its audit row, unsaved: the caller writes
+    both (`APPROVAL_FIELDS`), a batch in one UPDATE and one INSERT."""
     now = timezone.now()
     from_status = withdrawal.status
     withdrawal.status = WithdrawalStatus.APPROVED
@@ -922,17 +934,12 @@ def _approve(withdrawal: Withdrawal, *, actor: str, auto: bool, enqueue: bool = 
     withdrawal.auto_approved = auto
     # If the submission nudge is lost (broker down), the poller sends it after this.
     withdrawal.next_query_at = now + SUBMIT_SWEEP_AFTER
-    withdrawal.save(
-        update_fields=["status", "approved_at", "approved_by", "auto_approved", "next_query_at"]
-    )
-    events.withdrawal_event(
+    return events.new_withdrawal_event(
         withdrawal,
         EventType.AUTO_APPROVED if auto else EventType.APPROVED,
         actor=actor,
         from_status=from_status,
     )
-    if enqueue:
-        transaction.on_commit(partial(_enqueue_submit, withdrawal.installation_id, [withdrawal.pk]))
 
 
 def _locked(installation: Installation, withdrawal_id: int) -> Withdrawal:
@@ -955,7 +962,10 @@ def approve_withdrawal(
                 WithdrawalErrorCode.INVALID_STATUS,
                 status=withdrawal.status,
             )
-        _approve(withdrawal, actor=events.staff(staff_user_id), auto=False)
+        event = _approval(withdrawal, actor=events.staff(staff_user_id), auto=False)
+        update_rows([withdrawal], APPROVAL_FIELDS)
+        insert_returning_pks([event])
+        transaction.on_commit(partial(_enqueue_submit, installation.pk, [withdrawal.pk]))
     return withdrawal
 
 
@@ -976,6 +986,7 @@ def approve_withdrawals(
             "ids", "At most %(limit)s at once.", WithdrawalErrorCode.INVALID, limit=MAX_BATCH
         )
     batch = BatchApproval()
+    audit: list[WithdrawalEvent] = []
     with transaction.atomic(durable=True):
         found = {w.pk: w for w in withdrawals_for_update(installation.pk, ids)}
         for pk in ids:
@@ -992,9 +1003,11 @@ def approve_withdrawals(
                     status=withdrawal.status,
                 )
             else:
-                _approve(withdrawal, actor=events.staff(staff_user_id), auto=False, enqueue=False)
+                audit.append(_approval(withdrawal, actor=events.staff(staff_user_id), auto=False))
                 batch.approved.append(withdrawal)
         if batch.approved:
+            update_rows(batch.approved, APPROVAL_FIELDS)
+            insert_returning_pks(audit)
             transaction.on_commit(
                 partial(_enqueue_submit, installation.pk, [w.pk for w in batch.approved])
             )
@@ -1367,9 +1380,7 @@ def record_payout_results(
     statement each. All or nothing."""
     answers = list(answers)
     with transaction.atomic(durable=True):
-        locked = {
-            w.pk: w for w in withdrawals_for_update(installation_id, [a[0] for a in answers])
-        }
+        locked = {w.pk: w for w in withdrawals_for_update(installation_id, [a[0] for a in answers])}
         writes = _Writes(installation_id)
         done = [
             _apply_result(locked[pk], result, actor=actor, writes=writes).withdrawal

@@ -28,17 +28,18 @@ def new_withdrawal_event(
     *,
     actor: str,
     from_status: str = "",
+    to_status: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> WithdrawalEvent:
     """The event, not saved yet (a batch inserts its events in one statement); `to_status`
-    is the withdrawal's status now."""
+    is the withdrawal's status now unless given."""
     return WithdrawalEvent(
         installation_id=withdrawal.installation_id,
         withdrawal=withdrawal,
         type=type,
         actor=actor,
         from_status=from_status,
-        to_status=withdrawal.status,
+        to_status=withdrawal.status if to_status is None else to_status,
         data=data or {},
     )
 
@@ -51,9 +52,7 @@ def withdrawal_event(
     from_status: str = "",
     data: dict[str, Any] | None = None,
 ) -> WithdrawalEvent:
-    event = new_withdrawal_event(
-        withdrawal, type, actor=actor, from_status=from_status, data=data
-    )
+    event = new_withdrawal_event(withdrawal, type, actor=actor, from_status=from_status, data=data)
     event.save(force_insert=True)
     return event
 
