@@ -15,9 +15,17 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-# The top-level `graphql/` folder (documents sent to Saleor, subscriptions, our exported SDL).
+# The top-level `graphql/` folder (documents sent to Saleor, subscriptions, our exported SDL)
+# in a source checkout; an installed package carries a copy (setup.py). Told apart by our
+# SDL: beside an installed package, `graphql/` is graphql-core.
+SOURCE_DOCUMENTS_DIR = PACKAGE_DIR.parent / "graphql"
 GRAPHQL_DOCUMENTS_DIR = Path(
-    os.environ.get("GRAPHQL_DOCUMENTS_DIR", PACKAGE_DIR.parent / "graphql")
+    os.environ.get(
+        "GRAPHQL_DOCUMENTS_DIR",
+        SOURCE_DOCUMENTS_DIR
+        if (SOURCE_DOCUMENTS_DIR / "schema.graphql").is_file()
+        else PACKAGE_DIR / "graphql_documents",
+    )
 ).resolve()
 
 env = environ.Env()
