@@ -180,12 +180,16 @@ def _validate(grade: Grade) -> None:
             f"A grade needs a name of at most {longest} characters.", code=invalid.value
         )
     if not _whole(grade.rank):
-        errors["rank"] = ValidationError("The rank is a whole number, 0 or more.",
-                                         code=invalid.value)
+        errors["rank"] = ValidationError(
+            "The rank is a whole number, 0 or more.", code=invalid.value
+        )
     amount, currency = grade.min_sales_amount, grade.min_sales_currency
-    if not isinstance(amount, Decimal) or not amount.is_finite() or not (
-        0 <= amount < MAX_SALES_AMOUNT
-    ) or amount != amount.quantize(Decimal("0.001")):
+    if (
+        not isinstance(amount, Decimal)
+        or not amount.is_finite()
+        or not (0 <= amount < MAX_SALES_AMOUNT)
+        or amount != amount.quantize(Decimal("0.001"))
+    ):
         errors["min_sales_amount"] = ValidationError(
             "The sales target is an amount of 0 or more.", code=target.value
         )
@@ -203,8 +207,9 @@ def _validate(grade: Grade) -> None:
     for name in ("min_direct_count", "min_team_size"):
         value = getattr(grade, name)
         if value is not None and not _whole(value):
-            errors[name] = ValidationError("A target is a whole number, 0 or more.",
-                                           code=target.value)
+            errors[name] = ValidationError(
+                "A target is a whole number, 0 or more.", code=target.value
+            )
     if not isinstance(grade.auto_upgrade, bool):
         errors["auto_upgrade"] = ValidationError("Say yes or no.", code=invalid.value)
     if errors:
@@ -270,19 +275,30 @@ def target_progress(
     targets = []
     if grade.min_sales_currency:
         current = sales.get(grade.min_sales_currency, Decimal(0))
-        targets.append(TargetProgress(
-            SALES, grade.min_sales_amount, current, current >= grade.min_sales_amount,
-            grade.min_sales_currency,
-        ))
+        targets.append(
+            TargetProgress(
+                SALES,
+                grade.min_sales_amount,
+                current,
+                current >= grade.min_sales_amount,
+                grade.min_sales_currency,
+            )
+        )
     if grade.min_direct_count is not None:
-        targets.append(TargetProgress(
-            DIRECT_COUNT, grade.min_direct_count, direct_count,
-            direct_count >= grade.min_direct_count,
-        ))
+        targets.append(
+            TargetProgress(
+                DIRECT_COUNT,
+                grade.min_direct_count,
+                direct_count,
+                direct_count >= grade.min_direct_count,
+            )
+        )
     if grade.min_team_size is not None:
-        targets.append(TargetProgress(
-            TEAM_SIZE, grade.min_team_size, team_size, team_size >= grade.min_team_size
-        ))
+        targets.append(
+            TargetProgress(
+                TEAM_SIZE, grade.min_team_size, team_size, team_size >= grade.min_team_size
+            )
+        )
     return tuple(targets)
 
 
@@ -300,7 +316,9 @@ def grade_progress(
     return GradeProgress(
         upcoming,
         target_progress(
-            upcoming, sales=sales, direct_count=distributor.direct_count,
+            upcoming,
+            sales=sales,
+            direct_count=distributor.direct_count,
             team_size=distributor.team_size,
         ),
     )
@@ -369,6 +387,8 @@ def upgrade_grades(
         after = 0
         for _ in range(max_batches):
             claimed = _upgrade_batch(grade, candidates.filter(pk__gt=after), batch_size)
+            if claimed is None:  # staff deleted the grade meanwhile
+                break
             total += len(claimed)
             if len(claimed) < batch_size:
                 break
@@ -380,10 +400,18 @@ def upgrade_grades(
 
 def _upgrade_batch(
     grade: Grade, candidates: QuerySet[Distributor], batch_size: int
-) -> list[int]:
+) -> list[int] | None:
     """Claim and upgrade the next `batch_size` candidates in id order; their ids, ascending.
-    (The caller continues after the last id, so no batch re-reads rows already moved.)"""
+    (The caller continues after the last id, so no batch re-reads rows already moved.)
+    None if the grade is gone: staff deleted it since the run read it."""
     with transaction.atomic():
+        # The grade row, locked (FOR NO KEY UPDATE: a staff member's set_grade is not held
+        # up) until this batch commits: a deletion that started first is waited for and
+        # then seen (None); one that starts later waits for this batch and then finds
+        # holders (GRADE_IN_USE). Without it the batch's foreign key check failed on a
+        # grade deleted meanwhile, and the whole run stopped there.
+        if not Grade.objects.select_for_update(no_key=True).filter(pk=grade.pk).exists():
+            return None
         claimed = list(
             candidates.order_by("pk")
             .select_for_update(of=("self",), skip_locked=True)

@@ -1,8 +1,10 @@
 """Grades (分销等级): staff create, change and delete them (validated, audited); progress
 towards the next grade; the automatic upgrade (never down, to the highest grade met)."""
 
+import threading
 from decimal import Decimal
 
+import psycopg
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -16,6 +18,7 @@ from saleor_distribution.network import actions, grades
 from saleor_distribution.network.models import Distributor, DistributorStatus, Grade
 from saleor_distribution.reports.models import DistributorSales
 from tests.fixtures.network import network_state
+from tests.harness import wait_until
 
 STAFF = Actor.staff("VXNlcjoy", "admin@example.com")
 
@@ -417,3 +420,50 @@ def test_setting_a_grade_deleted_meanwhile_is_refused_and_changes_nothing(
     seller.refresh_from_db()
     assert seller.grade_id is None
     assert audit_rows(installation) == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_upgrade_run_while_staff_delete_a_grade_goes_on_without_that_grade(
+    installation, gold, make_seller
+):
+    silver = grades.create_grade(installation, actor=STAFF, name="Silver", rank=1,
+                                 min_direct_count=1, auto_upgrade=True)
+    star = make_seller("STAR02")
+    for n in range(3):
+        make_seller(f"KIDT{n:02d}", parent=star)
+    set_sales(star, "1000.00")  # meets Gold
+    near = make_seller("NEAR02")
+    make_seller("KIDM01", parent=near)  # meets Silver
+    outcome: dict[str, object] = {}
+
+    def upgrade() -> None:
+        try:
+            outcome["upgraded"] = grades.upgrade_grades(installation)
+        except BaseException as exc:  # reported by the test's thread
+            outcome["error"] = exc
+        finally:
+            connection.close()
+
+    # Staff delete Gold (nobody holds it yet) in their own transaction, still open when the
+    # upgrade, which read Gold among the grades, reaches it.
+    with psycopg.connect(**connection.get_connection_params()) as staff:
+        staff.execute("SELECT id FROM network_grade WHERE id = %s FOR UPDATE", [gold.pk])
+        staff.execute("DELETE FROM network_grade WHERE id = %s", [gold.pk])
+        runner = threading.Thread(target=upgrade)
+        runner.start()
+        assert wait_until(lambda: waiting_for_locks() == 1, timeout=10), "upgrade not waiting"
+        staff.commit()
+    runner.join(timeout=30)
+
+    assert outcome == {"upgraded": 2}
+    held = dict(Distributor.objects.values_list("code", "grade_id"))
+    assert (held["STAR02"], held["NEAR02"]) == (silver.pk, silver.pk)
+
+
+def waiting_for_locks() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0]
