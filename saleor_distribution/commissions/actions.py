@@ -4,7 +4,7 @@ and settlement."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -187,18 +187,8 @@ def create_plan_version(
     rates = _rates(level_rates, levels, "level_rates", exact=True)
     grades: dict[str, list[str]] = {}
     if grade_rates:
-        known = set(
-            Grade.objects.filter(
-                installation=installation, pk__in=[int(g) for g in grade_rates]
-            ).values_list("pk", flat=True)
-        )
+        _check_rated_grades(installation, grade_rates)
         for grade_id, values in grade_rates.items():
-            if int(grade_id) not in known:
-                raise _invalid(
-                    "grade_rates",
-                    f"Grade {grade_id} does not exist.",
-                    CommissionErrorCode.UNKNOWN_GRADE,
-                )
             grades[str(int(grade_id))] = _rates(values, levels, "grade_rates")
     if base_kind not in BaseKind.values:
         raise _invalid("base_kind", "The base is net or gross.", CommissionErrorCode.INVALID)
@@ -233,6 +223,11 @@ def create_plan_version(
 
     with transaction.atomic():
         Installation.objects.select_for_update().filter(pk=installation.pk).first()
+        if grade_rates:
+            # Again, with the rated grades locked until this version is written: a deletion
+            # that started first is waited for and then refused here; one that starts later
+            # waits, then finds these rates and refuses itself (GRADE_IN_USE).
+            _check_rated_grades(installation, grade_rates, lock=True)
         last = PlanVersion.objects.filter(installation=installation).aggregate(n=Max("number"))["n"]
         version = PlanVersion.objects.create(
             installation=installation,
@@ -263,6 +258,25 @@ def create_plan_version(
         if activate:
             activate_plan_version(installation, version, staff_user_id=staff_user_id)
     return PlanVersionResult(version, warnings)
+
+
+def _check_rated_grades(
+    installation: Installation, grade_rates: Mapping[Any, Any], *, lock: bool = False
+) -> None:
+    """Refuse rates for a grade the installation does not have (UNKNOWN_GRADE). With `lock`,
+    the grades are locked FOR NO KEY UPDATE (a staff member's set_grade is not held up)."""
+    grade_ids = [int(g) for g in grade_rates]
+    found = Grade.objects.filter(installation=installation, pk__in=grade_ids)
+    if lock:
+        found = found.select_for_update(no_key=True)
+    known = set(found.values_list("pk", flat=True))
+    for grade_id in grade_ids:
+        if grade_id not in known:
+            raise _invalid(
+                "grade_rates",
+                f"Grade {grade_id} does not exist.",
+                CommissionErrorCode.UNKNOWN_GRADE,
+            )
 
 
 def _actor(staff_user_id: str) -> audit.Actor:

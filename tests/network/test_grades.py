@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from saleor_distribution.commissions import actions as commission_actions
+from saleor_distribution.commissions.models import PlanVersion
 from saleor_distribution.core.audit import Actor
 from saleor_distribution.core.models import AuditEvent
 from saleor_distribution.network import actions, grades
@@ -467,3 +468,38 @@ def waiting_for_locks() -> int:
             " WHERE datname = current_database() AND wait_event_type = 'Lock'"
         )
         return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_plan_version_rating_a_grade_staff_are_deleting_is_refused(installation, gold):
+    outcome: dict[str, object] = {}
+
+    def create_version() -> None:
+        try:
+            commission_actions.create_plan_version(
+                installation, levels=1, level_rates=["0.10"], grade_rates={gold.pk: ["0.20"]},
+                staff_user_id="VXNlcjo1",
+            )
+            outcome["created"] = True
+        except ValidationError as exc:
+            outcome["refused"] = {
+                field: [e.code for e in errors] for field, errors in exc.error_dict.items()
+            }
+        except BaseException as exc:  # reported by the test's thread
+            outcome["error"] = exc
+        finally:
+            connection.close()
+
+    # One staff member deletes Gold (their transaction still open) while another saves a
+    # plan version that rates it.
+    with psycopg.connect(**connection.get_connection_params()) as staff:
+        staff.execute("SELECT id FROM network_grade WHERE id = %s FOR UPDATE", [gold.pk])
+        staff.execute("DELETE FROM network_grade WHERE id = %s", [gold.pk])
+        runner = threading.Thread(target=create_version)
+        runner.start()
+        assert wait_until(lambda: waiting_for_locks() == 1, timeout=10), "creation not waiting"
+        staff.commit()
+    runner.join(timeout=30)
+
+    assert outcome == {"refused": {"grade_rates": ["unknown_grade"]}}
+    assert not PlanVersion.objects.filter(installation=installation).exists()
