@@ -246,17 +246,24 @@ def test_without_a_grade_the_next_is_the_lowest_and_at_the_top_there_is_none(
 # --- automatic upgrade ------------------------------------------------------------------------
 
 
+def silver_star_and_near(installation, make_seller, tag):
+    """Silver (rank 1: one direct recruit), beside `gold`; STAR<tag> meets Gold's targets
+    (three recruits, 1000.00 CNY of sales), NEAR<tag> only Silver's (one recruit)."""
+    silver = grades.create_grade(installation, actor=STAFF, name="Silver", rank=1,
+                                 min_direct_count=1, auto_upgrade=True)
+    star = make_seller(f"STAR{tag}")
+    for n in range(3):
+        make_seller(f"KS{tag}{n:02d}", parent=star)
+    set_sales(star, "1000.00")
+    near = make_seller(f"NEAR{tag}")
+    make_seller(f"KN{tag}01", parent=near)
+    return silver, star, near
+
+
 def test_upgrade_moves_qualifying_distributors_to_the_highest_grade_met(
     installation, gold, make_seller
 ):
-    silver = grades.create_grade(installation, actor=STAFF, name="Silver", rank=1,
-                                 min_direct_count=1, auto_upgrade=True)
-    star = make_seller("STAR01")
-    for n in range(3):
-        make_seller(f"KIDS{n:02d}", parent=star)
-    set_sales(star, "1000.00")
-    near = make_seller("NEAR01")
-    make_seller("KIDN01", parent=near)
+    silver, star, near = silver_star_and_near(installation, make_seller, "01")
     set_sales(near, "999.99")
     set_sales(near, "5000.00", currency="USD")  # another currency counts for nothing
     suspended = make_seller("SUSP01", status=DistributorStatus.SUSPENDED)
@@ -423,42 +430,33 @@ def test_setting_a_grade_deleted_meanwhile_is_refused_and_changes_nothing(
     assert audit_rows(installation) == before
 
 
-@pytest.mark.django_db(transaction=True)
-def test_an_upgrade_run_while_staff_delete_a_grade_goes_on_without_that_grade(
-    installation, gold, make_seller
-):
-    silver = grades.create_grade(installation, actor=STAFF, name="Silver", rank=1,
-                                 min_direct_count=1, auto_upgrade=True)
-    star = make_seller("STAR02")
-    for n in range(3):
-        make_seller(f"KIDT{n:02d}", parent=star)
-    set_sales(star, "1000.00")  # meets Gold
-    near = make_seller("NEAR02")
-    make_seller("KIDM01", parent=near)  # meets Silver
+def while_staff_delete(grade, action):
+    """What `action()` returns (or raises) when it runs while a staff member deletes `grade`
+    as `delete_grade` does (the row locked, then deleted), their transaction still open
+    until `action` waits for it."""
     outcome: dict[str, object] = {}
 
-    def upgrade() -> None:
+    def run() -> None:
         try:
-            outcome["upgraded"] = grades.upgrade_grades(installation)
+            outcome["returned"] = action()
+        except ValidationError as exc:
+            outcome["refused"] = {
+                field: [e.code for e in errors] for field, errors in exc.error_dict.items()
+            }
         except BaseException as exc:  # reported by the test's thread
             outcome["error"] = exc
         finally:
             connection.close()
 
-    # Staff delete Gold (nobody holds it yet) in their own transaction, still open when the
-    # upgrade, which read Gold among the grades, reaches it.
     with psycopg.connect(**connection.get_connection_params()) as staff:
-        staff.execute("SELECT id FROM network_grade WHERE id = %s FOR UPDATE", [gold.pk])
-        staff.execute("DELETE FROM network_grade WHERE id = %s", [gold.pk])
-        runner = threading.Thread(target=upgrade)
+        staff.execute("SELECT id FROM network_grade WHERE id = %s FOR UPDATE", [grade.pk])
+        staff.execute("DELETE FROM network_grade WHERE id = %s", [grade.pk])
+        runner = threading.Thread(target=run)
         runner.start()
-        assert wait_until(lambda: waiting_for_locks() == 1, timeout=10), "upgrade not waiting"
+        assert wait_until(lambda: waiting_for_locks() == 1, timeout=10), "action not waiting"
         staff.commit()
     runner.join(timeout=30)
-
-    assert outcome == {"upgraded": 2}
-    held = dict(Distributor.objects.values_list("code", "grade_id"))
-    assert (held["STAR02"], held["NEAR02"]) == (silver.pk, silver.pk)
+    return outcome
 
 
 def waiting_for_locks() -> int:
@@ -471,35 +469,28 @@ def waiting_for_locks() -> int:
 
 
 @pytest.mark.django_db(transaction=True)
+def test_an_upgrade_run_while_staff_delete_a_grade_goes_on_without_that_grade(
+    installation, gold, make_seller
+):
+    silver, _, _ = silver_star_and_near(installation, make_seller, "02")
+
+    # The run read Gold among the grades; nobody holds it yet, so staff may delete it.
+    outcome = while_staff_delete(gold, lambda: grades.upgrade_grades(installation))
+
+    assert outcome == {"returned": 2}
+    held = dict(Distributor.objects.values_list("code", "grade_id"))
+    assert (held["STAR02"], held["NEAR02"]) == (silver.pk, silver.pk)
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_plan_version_rating_a_grade_staff_are_deleting_is_refused(installation, gold):
-    outcome: dict[str, object] = {}
-
-    def create_version() -> None:
-        try:
-            commission_actions.create_plan_version(
-                installation, levels=1, level_rates=["0.10"], grade_rates={gold.pk: ["0.20"]},
-                staff_user_id="VXNlcjo1",
-            )
-            outcome["created"] = True
-        except ValidationError as exc:
-            outcome["refused"] = {
-                field: [e.code for e in errors] for field, errors in exc.error_dict.items()
-            }
-        except BaseException as exc:  # reported by the test's thread
-            outcome["error"] = exc
-        finally:
-            connection.close()
-
-    # One staff member deletes Gold (their transaction still open) while another saves a
-    # plan version that rates it.
-    with psycopg.connect(**connection.get_connection_params()) as staff:
-        staff.execute("SELECT id FROM network_grade WHERE id = %s FOR UPDATE", [gold.pk])
-        staff.execute("DELETE FROM network_grade WHERE id = %s", [gold.pk])
-        runner = threading.Thread(target=create_version)
-        runner.start()
-        assert wait_until(lambda: waiting_for_locks() == 1, timeout=10), "creation not waiting"
-        staff.commit()
-    runner.join(timeout=30)
+    outcome = while_staff_delete(
+        gold,
+        lambda: commission_actions.create_plan_version(
+            installation, levels=1, level_rates=["0.10"], grade_rates={gold.pk: ["0.20"]},
+            staff_user_id="VXNlcjo1",
+        ),
+    )
 
     assert outcome == {"refused": {"grade_rates": ["unknown_grade"]}}
     assert not PlanVersion.objects.filter(installation=installation).exists()
