@@ -22,7 +22,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -84,6 +84,7 @@ class Bill:
     scene_id: str
     user_name: str | None
     state: str
+    user_name_serial: str = ""  # the platform certificate the name was encrypted for
     fail_reason: str = ""
     package_info: str = ""
     created: str = ""
@@ -127,6 +128,7 @@ class FakeWeChatPay:
     # Steering.
     initial_state: str = "WAIT_USER_CONFIRM"
     fail_next_submits: int = 0  # answer 500 SYSTEM_ERROR, no bill
+    fail_next_certificate_downloads: int = 0  # answer 500 SYSTEM_ERROR
     error_next_submit: tuple[int, str, str] | None = None  # (status, code, message), no bill
     timeout_next_submits: int = 0  # create the bill, then answer too late
     timeout_next_queries: int = 0
@@ -134,6 +136,9 @@ class FakeWeChatPay:
     delay_seconds: float = 0.0  # before every transfer answer
     sign_answers_badly: bool = False
     real_names: dict[str, str] = field(default_factory=dict)  # openid -> name on the account
+    # Certificate mode: a newer platform certificate listed beside the current one, as WeChat
+    # lists a replacement 24 h before it starts signing with it (`announce_new_certificate`).
+    announced: tuple[rsa.RSAPrivateKey, int] | None = None
     # Observed.
     bills: dict[str, Bill] = field(default_factory=dict)
     transfer_requests: int = 0  # correctly signed transfer POSTs
@@ -150,6 +155,21 @@ class FakeWeChatPay:
     def url(self) -> str:
         assert self.server is not None
         return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def announce_new_certificate(self) -> str:
+        """List a newer platform certificate (its own key, a later expiry) beside the current
+        one, which still signs; names may then be encrypted for either. Its serial."""
+        self.announced = (keys.rsa_key("wechat-platform-next"), self.keys.platform_serial + 1)
+        return format(self.announced[1], "X")
+
+    def _name_keys(self) -> dict[str, rsa.RSAPrivateKey]:
+        """Wechatpay-Serial → the key that decrypts names encrypted for it."""
+        if self.mode == "public_key":
+            return {self.keys.public_key_id: self.keys.platform_key}
+        known = {self.keys.platform_serial_hex: self.keys.platform_key}
+        if self.announced is not None:
+            known[format(self.announced[1], "X")] = self.announced[0]
+        return known
 
     @property
     def serial(self) -> str:
@@ -323,16 +343,13 @@ class FakeWeChatPay:
         if not isinstance(amount, int) or amount < 10:
             return 400, {"code": "PARAM_ERROR", "message": "转账金额不能低于0.1元"}
         user_name = None
+        name_serial = headers.get("Wechatpay-Serial", "")
         if "user_name" in payload:
-            expected_serial = (
-                self.keys.public_key_id
-                if self.mode == "public_key"
-                else self.keys.platform_serial_hex
-            )
-            if headers.get("Wechatpay-Serial") != expected_serial:
+            name_key = self._name_keys().get(name_serial)
+            if name_key is None:
                 return 400, {"code": "PARAM_ERROR", "message": "Wechatpay-Serial 错误"}
             try:
-                user_name = self.keys.platform_key.decrypt(
+                user_name = name_key.decrypt(
                     base64.b64decode(payload["user_name"]),
                     padding.OAEP(
                         mgf=padding.MGF1(algorithm=hashes.SHA1()),  # noqa: S303 - WeChat's rule
@@ -353,6 +370,7 @@ class FakeWeChatPay:
             remark=str(payload.get("transfer_remark", "")),
             scene_id=str(payload["transfer_scene_id"]),
             user_name=user_name,
+            user_name_serial=name_serial if user_name else "",
             state=self.initial_state,
             created=_now(),
             updated=_now(),
@@ -425,17 +443,25 @@ class FakeWeChatPay:
 
     def _certificates(self) -> tuple[int, dict[str, Any]]:
         self.certificate_requests += 1
+        if self.fail_next_certificate_downloads > 0:
+            self.fail_next_certificate_downloads -= 1
+            return 500, {"code": "SYSTEM_ERROR", "message": "系统繁忙,请稍后重试"}
         now = datetime.now(UTC)
+        listed = [(self.keys.platform_serial_hex, self.keys.platform_certificate_pem(), 365)]
+        if self.announced is not None:
+            key, serial = self.announced
+            subject = keys.name("Tenpay.com Root CA", "Tenpay.com CA Center", "Tenpay.com")
+            newer = keys.certificate(key, subject, serial=serial, days=5 * 365)
+            listed.append((format(serial, "X"), keys.certificate_pem(newer), 5 * 365))
         return 200, {
             "data": [
                 {
-                    "serial_no": self.keys.platform_serial_hex,
+                    "serial_no": serial_hex,
                     "effective_time": now.isoformat(),
-                    "expire_time": now.replace(year=now.year + 1).isoformat(),
-                    "encrypt_certificate": self.encrypt(
-                        self.keys.platform_certificate_pem(), "certificate"
-                    ),
+                    "expire_time": (now + timedelta(days=days)).isoformat(),
+                    "encrypt_certificate": self.encrypt(pem, "certificate"),
                 }
+                for serial_hex, pem, days in listed
             ]
         }
 

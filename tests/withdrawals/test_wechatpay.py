@@ -13,6 +13,7 @@ from saleor_distribution.withdrawals.models import (
     PayoutNotification,
     WithdrawalStatus,
 )
+from saleor_distribution.withdrawals.providers import wechatpay
 from tests.fakes import keys
 from tests.fixtures.withdrawals import (
     OPENID,
@@ -363,18 +364,29 @@ def test_certificate_mode_end_to_end(
     assert balances(account) == buckets("500.00", paid="2000.00")
 
 
-def test_certificate_mode_downloads_the_certificates_once_until_the_settings_change(
-    payout_installation, distributor, fake_wechatpay_certificate_mode
-):
-    fake = fake_wechatpay_certificate_mode
-    configure_wechat(payout_installation, fake)
+@pytest.fixture
+def certificate_mode(payout_installation, distributor, fake_wechatpay_certificate_mode):
+    """WeChat Pay in certificate mode; the distributor bound with a real name, 9000.00
+    available."""
+    configure_wechat(payout_installation, fake_wechatpay_certificate_mode)
     set_rules(payout_installation)
     bind_wechat(distributor)
-    fund(distributor, "100.00")
+    fund(distributor, "9000.00")
+    return fake_wechatpay_certificate_mode
 
-    # Three submissions, each its own batch (as three approvals' messages are).
+
+def paid_out(installation, distributor, amount="2000.00"):
+    """Approved and submitted, as one approval's own batch (from 2000.00 on, WeChat needs
+    the name, encrypted for a platform certificate)."""
+    return actions.submit_payout(approved(installation, distributor, amount, WECHAT).pk)
+
+
+def test_certificate_mode_downloads_the_certificates_once_until_the_settings_change(
+    payout_installation, distributor, certificate_mode
+):
+    fake = certificate_mode
     for _ in range(3):
-        actions.submit_payout(approved(payout_installation, distributor, "10.00", WECHAT).pk)
+        paid_out(payout_installation, distributor)
     assert fake.certificate_requests == 1
 
     # Staff change the settings: the next payout is built from the new ones at once.
@@ -382,12 +394,48 @@ def test_certificate_mode_downloads_the_certificates_once_until_the_settings_cha
     actions.configure_provider(
         payout_installation, WECHAT, options=options, gateway_url=fake.url, staff_user_id=STAFF
     )
-    withdrawal = actions.submit_payout(
-        approved(payout_installation, distributor, "10.00", WECHAT).pk
-    )
+    withdrawal = paid_out(payout_installation, distributor, "10.00")
     assert fake.bills[withdrawal.payout_number].remark == "季度佣金"
     assert fake.certificate_requests == 2
     assert withdrawal.status == WithdrawalStatus.AWAITING_CONFIRMATION
+
+
+def test_a_kept_provider_refreshes_the_certificates_and_encrypts_for_the_newest(
+    payout_installation, distributor, certificate_mode, monkeypatch
+):
+    fake = certificate_mode
+    first = paid_out(payout_installation, distributor)
+    assert fake.bills[first.payout_number].user_name_serial == fake.keys.platform_serial_hex
+
+    # WeChat lists the replacement certificate a day before it signs with it.
+    newer = fake.announce_new_certificate()
+    within = paid_out(payout_installation, distributor)
+    assert fake.certificate_requests == 1  # the list is fresh enough: not asked again
+    assert fake.bills[within.payout_number].user_name_serial == fake.keys.platform_serial_hex
+
+    # Once the list is older than the refresh age, the next name is encrypted for the newest.
+    monkeypatch.setattr(wechatpay, "CERTIFICATES_MAX_AGE_SECONDS", 0)
+    later = paid_out(payout_installation, distributor)
+    assert fake.certificate_requests == 2
+    assert fake.bills[later.payout_number].user_name_serial == newer
+    assert fake.bills[later.payout_number].user_name == REAL_NAME
+    assert later.status == WithdrawalStatus.AWAITING_CONFIRMATION
+
+
+def test_a_failed_certificate_refresh_keeps_paying_with_the_certificate_in_hand(
+    payout_installation, distributor, certificate_mode, monkeypatch
+):
+    fake = certificate_mode
+    paid_out(payout_installation, distributor)
+
+    monkeypatch.setattr(wechatpay, "CERTIFICATES_MAX_AGE_SECONDS", 0)
+    fake.fail_next_certificate_downloads = 1
+    withdrawal = paid_out(payout_installation, distributor)
+
+    assert fake.certificate_requests == 2  # the refresh was tried
+    assert withdrawal.status == WithdrawalStatus.AWAITING_CONFIRMATION
+    assert fake.bills[withdrawal.payout_number].user_name == REAL_NAME
+    assert fake.bills[withdrawal.payout_number].user_name_serial == fake.keys.platform_serial_hex
 
 
 def test_bad_request_signature_is_refused_by_the_gateway(

@@ -21,6 +21,7 @@ import json
 import logging
 import time
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -55,6 +56,12 @@ MINIMUM = Decimal("0.10")
 REAL_NAME_FROM = Decimal("2000")
 # Callbacks whose Wechatpay-Timestamp is further than this from our clock are refused.
 NOTIFICATION_MAX_SKEW_SECONDS = 300
+# Certificate mode: how long downloaded platform certificates are trusted to be the current
+# list. WeChat asks merchants to download the list at intervals under 12 hours (a replacement
+# is listed 24 h before it is used) and to encrypt with the newest; its own Java SDK
+# refreshes hourly. A provider is kept while its settings are unchanged (`build_provider`),
+# so the list is refreshed when older than this, before a name is encrypted with it.
+CERTIFICATES_MAX_AGE_SECONDS = 3600
 TRANSFER_EVENT = "MCHTRANSFER.BILL.FINISHED"
 SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
 NOTIFICATION_HEADERS = (
@@ -101,6 +108,9 @@ class _Core(Core):
     its constructor and, in certificate mode, downloads the platform certificates right
     there; so the download waits until our URL is in place."""
 
+    _certificates: list[Any]  # the library's, set in its constructor
+    _certificates_fetched: float | None = None  # time.monotonic() of the last download
+
     def __init__(self, *, gateway_url: str, private_key: str, **kwargs: Any) -> None:
         self._defer_certificates = True
         super().__init__(private_key=None, **kwargs)
@@ -114,8 +124,35 @@ class _Core(Core):
         if not self._defer_certificates:
             super()._init_certificates()
 
+    def _update_certificates(self) -> None:
+        # The library empties its list before downloading: should the download fail, the
+        # certificates it had stay in use while they are valid (the next use tries again).
+        kept = list(self._certificates)
+        try:
+            super()._update_certificates()
+        finally:
+            if self._certificates:
+                self._certificates_fetched = time.monotonic()
+            else:
+                now = datetime.now(UTC)
+                self._certificates = [c for c in kept if c.not_valid_after_utc > now]
+
+    def encrypt(self, text: str) -> str:
+        # The library encrypts the name, then names the certificate it used in the
+        # Wechatpay-Serial header (`_last_certificate` again): a due refresh happens here,
+        # before both, so they cannot disagree.
+        fetched = self._certificates_fetched
+        if not self._public_key_id and (
+            fetched is None or time.monotonic() - fetched >= CERTIFICATES_MAX_AGE_SECONDS
+        ):
+            try:
+                self._update_certificates()
+            except requests.RequestException:
+                # Due for a refresh, not lost: the certificates in hand are still valid.
+                logger.warning("Could not refresh the WeChat Pay platform certificates")
+        return str(super().encrypt(text))
+
     def _last_certificate(self) -> Any:
-        # The library compares the deprecated naive `not_valid_after`.
         if not self._certificates:
             self._update_certificates()
         if not self._certificates:
@@ -124,6 +161,7 @@ class _Core(Core):
                 "no WeChat Pay platform certificate could be downloaded",
                 retryable=True,
             )
+        # The library compares the deprecated naive `not_valid_after`.
         return max(self._certificates, key=lambda cert: cert.not_valid_after_utc)
 
 
