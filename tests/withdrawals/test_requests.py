@@ -257,6 +257,12 @@ def test_auto_approval_under_the_threshold_pays_through_the_task(
     assert large.status == WithdrawalStatus.REQUESTED
     assert callbacks == []
     assert event_types(small) == ["requested", "auto_approved", "submit_claimed", "paid"]
+    assert list(
+        small.events.order_by("pk").values_list("type", "actor", "from_status", "to_status")[:2]
+    ) == [
+        ("requested", f"distributor:{distributor.pk}", "", "requested"),
+        ("auto_approved", "system", "requested", "approved"),
+    ]
     assert balances(funded) == buckets("199.99", withdrawing="50.01", paid="50.00")
 
 
@@ -277,6 +283,11 @@ def test_batch_approval_reports_each_refusal(payout_installation, distributor, f
     assert list(fetch.staff_queue(payout_installation, [WithdrawalStatus.APPROVED])) == [
         first,
         second,
+    ]
+    approvals = WithdrawalEvent.objects.filter(type="approved").order_by("pk")
+    assert list(approvals.values_list("withdrawal", "actor", "from_status", "to_status")) == [
+        (first.pk, f"staff:{STAFF}", "requested", "approved"),
+        (second.pk, f"staff:{STAFF}", "requested", "approved"),
     ]
 
 
