@@ -15,6 +15,7 @@ Tests steer it: the state of new bills, failures, slowness, timeouts, state chan
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import re
 import secrets
@@ -67,9 +68,9 @@ class WeChatKeys:
     def platform_serial_hex(self) -> str:
         return format(self.platform_serial, "X")
 
-    def platform_certificate_pem(self) -> str:
+    def platform_certificate_pem(self, days: int = 365) -> str:
         subject = keys.name("Tenpay.com Root CA", "Tenpay.com CA Center", "Tenpay.com")
-        cert = keys.certificate(self.platform_key, subject, serial=self.platform_serial)
+        cert = keys.certificate(self.platform_key, subject, serial=self.platform_serial, days=days)
         return keys.certificate_pem(cert)
 
 
@@ -138,7 +139,7 @@ class FakeWeChatPay:
     real_names: dict[str, str] = field(default_factory=dict)  # openid -> name on the account
     # Certificate mode: a newer platform certificate listed beside the current one, as WeChat
     # lists a replacement 24 h before it starts signing with it (`announce_new_certificate`).
-    announced: tuple[rsa.RSAPrivateKey, int] | None = None
+    announced: WeChatKeys | None = None
     # Observed.
     bills: dict[str, Bill] = field(default_factory=dict)
     transfer_requests: int = 0  # correctly signed transfer POSTs
@@ -159,17 +160,19 @@ class FakeWeChatPay:
     def announce_new_certificate(self) -> str:
         """List a newer platform certificate (its own key, a later expiry) beside the current
         one, which still signs; names may then be encrypted for either. Its serial."""
-        self.announced = (keys.rsa_key("wechat-platform-next"), self.keys.platform_serial + 1)
-        return format(self.announced[1], "X")
+        self.announced = dataclasses.replace(
+            self.keys,
+            platform_key=keys.rsa_key("wechat-platform-next"),
+            platform_serial=self.keys.platform_serial + 1,
+        )
+        return self.announced.platform_serial_hex
 
     def _name_keys(self) -> dict[str, rsa.RSAPrivateKey]:
         """Wechatpay-Serial → the key that decrypts names encrypted for it."""
         if self.mode == "public_key":
             return {self.keys.public_key_id: self.keys.platform_key}
-        known = {self.keys.platform_serial_hex: self.keys.platform_key}
-        if self.announced is not None:
-            known[format(self.announced[1], "X")] = self.announced[0]
-        return known
+        listed = [self.keys] if self.announced is None else [self.keys, self.announced]
+        return {platform.platform_serial_hex: platform.platform_key for platform in listed}
 
     @property
     def serial(self) -> str:
@@ -447,21 +450,20 @@ class FakeWeChatPay:
             self.fail_next_certificate_downloads -= 1
             return 500, {"code": "SYSTEM_ERROR", "message": "系统繁忙,请稍后重试"}
         now = datetime.now(UTC)
-        listed = [(self.keys.platform_serial_hex, self.keys.platform_certificate_pem(), 365)]
+        listed = [(self.keys, 365)]
         if self.announced is not None:
-            key, serial = self.announced
-            subject = keys.name("Tenpay.com Root CA", "Tenpay.com CA Center", "Tenpay.com")
-            newer = keys.certificate(key, subject, serial=serial, days=5 * 365)
-            listed.append((format(serial, "X"), keys.certificate_pem(newer), 5 * 365))
+            listed.append((self.announced, 5 * 365))  # the newer expires later
         return 200, {
             "data": [
                 {
-                    "serial_no": serial_hex,
+                    "serial_no": platform.platform_serial_hex,
                     "effective_time": now.isoformat(),
                     "expire_time": (now + timedelta(days=days)).isoformat(),
-                    "encrypt_certificate": self.encrypt(pem, "certificate"),
+                    "encrypt_certificate": self.encrypt(
+                        platform.platform_certificate_pem(days), "certificate"
+                    ),
                 }
-                for serial_hex, pem, days in listed
+                for platform, days in listed
             ]
         }
 
