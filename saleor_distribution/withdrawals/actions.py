@@ -942,6 +942,16 @@ def _approval(withdrawal: Withdrawal, *, actor: str, auto: bool) -> WithdrawalEv
     )
 
 
+def _write_approvals(
+    installation_id: int, approved: list[Withdrawal], audit: list[WithdrawalEvent]
+) -> None:
+    """Write staff approvals made by `_approval` (one UPDATE, one INSERT of their audit
+    rows) and, once committed, send them in one message per batch."""
+    update_rows(approved, APPROVAL_FIELDS)
+    insert_returning_pks(audit)
+    transaction.on_commit(partial(_enqueue_submit, installation_id, [w.pk for w in approved]))
+
+
 def _locked(installation: Installation, withdrawal_id: int) -> Withdrawal:
     withdrawal = withdrawal_for_update(installation.pk, withdrawal_id).first()
     if withdrawal is None:
@@ -963,9 +973,7 @@ def approve_withdrawal(
                 status=withdrawal.status,
             )
         event = _approval(withdrawal, actor=events.staff(staff_user_id), auto=False)
-        update_rows([withdrawal], APPROVAL_FIELDS)
-        insert_returning_pks([event])
-        transaction.on_commit(partial(_enqueue_submit, installation.pk, [withdrawal.pk]))
+        _write_approvals(installation.pk, [withdrawal], [event])
     return withdrawal
 
 
@@ -1006,11 +1014,7 @@ def approve_withdrawals(
                 audit.append(_approval(withdrawal, actor=events.staff(staff_user_id), auto=False))
                 batch.approved.append(withdrawal)
         if batch.approved:
-            update_rows(batch.approved, APPROVAL_FIELDS)
-            insert_returning_pks(audit)
-            transaction.on_commit(
-                partial(_enqueue_submit, installation.pk, [w.pk for w in batch.approved])
-            )
+            _write_approvals(installation.pk, batch.approved, audit)
     return batch
 
 
